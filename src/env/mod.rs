@@ -1,0 +1,122 @@
+//! Environments (SPEC §6): static parameters in the environment value, dynamic state in
+//! `Self::State`, and [`Environment::step`] the only way state changes (gymnax's split).
+//! The rollout engine drives many states of one environment at once.
+
+pub mod cartpole;
+
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+pub use cartpole::CartPole;
+
+/// The action space of an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionSpace {
+    /// `n` discrete actions, decoded from the output potentials by argmax.
+    Discrete(usize),
+    /// A box [−1, 1]^dim, decoded by tanh of the output potentials.
+    Continuous(usize),
+}
+
+impl ActionSpace {
+    /// Number of network outputs needed.
+    pub fn outputs(self) -> usize {
+        match self {
+            ActionSpace::Discrete(n) | ActionSpace::Continuous(n) => n,
+        }
+    }
+}
+
+/// One action.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Action<'a> {
+    /// Index of a discrete action.
+    Discrete(usize),
+    /// A continuous action vector in [−1, 1]^dim.
+    Continuous(&'a [f32]),
+}
+
+/// What one step returned.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Transition {
+    /// Reward of this step.
+    pub reward: f64,
+    /// The episode ended by the task's own rule.
+    pub terminated: bool,
+    /// The episode was cut by the step limit.
+    pub truncated: bool,
+}
+
+impl Transition {
+    /// Terminated or truncated.
+    pub fn done(&self) -> bool {
+        self.terminated || self.truncated
+    }
+}
+
+/// A single-agent episodic task.
+pub trait Environment: Sync + Send {
+    /// The dynamic state of one episode.
+    type State: Clone + Send + Sync;
+
+    /// Name used in configs and on the command line.
+    fn name(&self) -> &'static str;
+    /// Observation length.
+    fn observation_size(&self) -> usize;
+    /// The action space.
+    fn action_space(&self) -> ActionSpace;
+    /// The step limit (truncation).
+    fn max_steps(&self) -> usize;
+    /// A fresh initial state drawn from `rng`.
+    fn reset(&self, rng: &mut ChaCha8Rng) -> Self::State;
+    /// Writes the observation of `state` into `obs` (length [`Environment::observation_size`]).
+    fn observe(&self, state: &Self::State, obs: &mut [f32]);
+    /// Advances `state` by one action.
+    fn step(&self, state: &mut Self::State, action: Action<'_>) -> Transition;
+    /// The physical state as numbers, for `hetero env` and fixtures.
+    fn state_values(&self, state: &Self::State) -> Vec<f64>;
+}
+
+/// Environment configuration (`[env]` in a config file).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnvConfig {
+    /// Environment name: `cartpole`.
+    pub name: String,
+    /// Step limit per episode.
+    pub max_steps: usize,
+    /// Episodes per population member per generation (fitness = mean return).
+    pub episodes: usize,
+    /// Episodes of the centre's evaluation each generation.
+    pub eval_episodes: usize,
+}
+
+impl Default for EnvConfig {
+    fn default() -> Self {
+        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10 }
+    }
+}
+
+/// The environment names hetero knows.
+pub const ENV_NAMES: &[&str] = &["cartpole"];
+
+/// Runs generic code on the concrete environment a config names (static dispatch inside).
+pub trait EnvVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Called with the concrete environment.
+    fn visit<E: Environment>(self, env: E) -> Self::Output;
+}
+
+/// Error for an environment name hetero does not know.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown environment `{0}` (known: {known})", known = ENV_NAMES.join(", "))]
+pub struct UnknownEnv(pub String);
+
+/// Builds the environment of `config` and hands it to `visitor`.
+pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Output, UnknownEnv> {
+    match config.name.as_str() {
+        "cartpole" => Ok(visitor.visit(CartPole::new(config.max_steps))),
+        other => Err(UnknownEnv(other.to_string())),
+    }
+}

@@ -1,0 +1,7 @@
+//! The 2-layer spiking network of Paper A (SPEC §2) and its genome (SPEC §3).
+
+pub mod feedforward;
+pub mod genome;
+
+pub use feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
+pub use genome::{GenomeConfig, GenomeLayout, GenomeMode, Layer, PopulationParams, Property};
