@@ -4,3 +4,5 @@ pub mod env;
 pub mod network;
 pub mod neuron;
 pub mod rng;
+pub mod rollout;
+pub mod strategy;

@@ -1,0 +1,318 @@
+//! Population evaluation: every (member, episode) pair is a *lane*; lanes run in chunks of
+//! [`LANES_PER_CHUNK`] in lockstep, chunks spread over the rayon pool (work stealing, so
+//! chunks whose episodes end early free their thread).
+//!
+//! Per step and chunk: observe every live lane; project the observations through `w_in` (when
+//! the weights are shared — neuron mode — this is one (live × inputs)·(inputs × hidden) matrix
+//! product); run the hidden LIF layer of each lane with its member's coefficients; accumulate the
+//! output current from the hidden spikes only (spike-driven); step the output layer; decode the
+//! action; step the environment. Lanes whose episode ended leave the live list and cost nothing.
+//! All scratch is allocated per chunk before its time loop; the loop itself does not allocate.
+//!
+//! Determinism: a lane's arithmetic depends only on its own member and episode, never on the
+//! chunking or the thread that runs it, and reductions over lanes are done afterwards in lane
+//! order, so results are bit-identical for any thread count.
+
+use crate::env::{Action, ActionSpace, Environment};
+use crate::network::feedforward::argmax;
+use crate::network::genome::{MemberNetwork, PopulationParams};
+use crate::neuron::lif::{leaky_step, spiking_step};
+use crate::rng::{stream_rng, Stream};
+use rayon::prelude::*;
+
+/// Lanes simulated together by one task.
+pub const LANES_PER_CHUNK: usize = 16;
+
+/// Which initial states a batch of episodes starts from: episode e of every member starts from
+/// `env.reset(stream_rng(seed, stream, [generation, e, 0]))`, so all members of a generation
+/// face the same E initial conditions (common random numbers, as EvoJAX's SimManager).
+#[derive(Clone, Copy, Debug)]
+pub struct EpisodeSource {
+    /// The run's seed.
+    pub seed: u64,
+    /// The purpose (population, centre evaluation, …).
+    pub stream: Stream,
+    /// The generation (or any index separating batches).
+    pub generation: u64,
+}
+
+/// Outcome of evaluating a population.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RolloutResult {
+    /// Return of every lane, member-major (member m, episode e at m·E + e).
+    pub lane_returns: Vec<f64>,
+    /// Steps of every lane.
+    pub lane_steps: Vec<u32>,
+    /// Total hidden-layer spikes over all lanes and steps.
+    pub hidden_spikes: u64,
+    /// Episodes per member.
+    pub episodes: usize,
+}
+
+impl RolloutResult {
+    /// Mean return over each member's episodes (the fitness).
+    pub fn member_means(&self) -> Vec<f64> {
+        self.lane_returns.chunks(self.episodes).map(|r| r.iter().sum::<f64>() / r.len() as f64).collect()
+    }
+
+    /// Total member-steps simulated.
+    pub fn total_steps(&self) -> u64 {
+        self.lane_steps.iter().map(|&s| s as u64).sum()
+    }
+}
+
+/// Per-chunk working memory, structure of arrays.
+struct ChunkScratch<S> {
+    obs: Vec<f32>,
+    current_hidden: Vec<f32>,
+    v_hidden: Vec<f32>,
+    spikes: Vec<f32>,
+    current_out: Vec<f32>,
+    v_out: Vec<f32>,
+    out_spikes: Vec<f32>,
+    action: Vec<f32>,
+    states: Vec<S>,
+    live: Vec<usize>,
+}
+
+/// `out[r] = x[r] · w` for `rows` rows: x is rows × k, w is k × n, out rows × n (row-major).
+/// Each output row's sum runs over k in ascending order whatever `rows` is, so results do not
+/// depend on how rows are batched.
+#[inline]
+pub fn project_rows(x: &[f32], k: usize, w: &[f32], n: usize, out: &mut [f32]) {
+    for (xr, or) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
+        or.fill(0.0);
+        for (kk, &xv) in xr.iter().enumerate() {
+            let wr = &w[kk * n..(kk + 1) * n];
+            for (o, &wv) in or.iter_mut().zip(wr) {
+                *o += xv * wv;
+            }
+        }
+    }
+}
+
+/// Evaluates every member of `params` for `episodes` episodes on `env`.
+pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: usize, source: EpisodeSource) -> RolloutResult {
+    let members = params.members();
+    let lanes = members * episodes;
+    let initial: Vec<E::State> = (0..episodes)
+        .map(|e| env.reset(&mut stream_rng(source.seed, source.stream, [source.generation, e as u64, 0])))
+        .collect();
+    let mut lane_returns = vec![0.0; lanes];
+    let mut lane_steps = vec![0u32; lanes];
+    let spikes: u64 = lane_returns
+        .par_chunks_mut(LANES_PER_CHUNK)
+        .zip(lane_steps.par_chunks_mut(LANES_PER_CHUNK))
+        .enumerate()
+        .map(|(chunk, (returns, steps))| run_chunk(env, params, episodes, &initial, chunk * LANES_PER_CHUNK, returns, steps))
+        .sum();
+    RolloutResult { lane_returns, lane_steps, hidden_spikes: spikes, episodes }
+}
+
+/// Runs lanes `first..first + returns.len()` to the end of their episodes; returns hidden spikes.
+fn run_chunk<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    initial: &[E::State],
+    first: usize,
+    returns: &mut [f64],
+    steps: &mut [u32],
+) -> u64 {
+    let shape = params.shape;
+    let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
+    let n = returns.len();
+    let member_of = |lane: usize| (first + lane) / episodes;
+    let mut s = ChunkScratch {
+        obs: vec![0.0; n * n_in],
+        current_hidden: vec![0.0; n * n_hid],
+        v_hidden: vec![0.0; n * n_hid],
+        spikes: vec![0.0; n_hid],
+        current_out: vec![0.0; n_out],
+        v_out: vec![0.0; n * n_out],
+        out_spikes: vec![0.0; n_out],
+        action: vec![0.0; n_out],
+        states: (0..n).map(|lane| initial[(first + lane) % episodes].clone()).collect(),
+        live: (0..n).collect(),
+    };
+    for lane in 0..n {
+        let net = params.member(member_of(lane));
+        s.v_hidden[lane * n_hid..(lane + 1) * n_hid].copy_from_slice(net.hidden.v_rest);
+        s.v_out[lane * n_out..(lane + 1) * n_out].copy_from_slice(net.output.v_rest);
+    }
+    let shared_w_in = params.shares_input_weights();
+    let action_space = env.action_space();
+    let mut total_spikes = 0u64;
+    while !s.live.is_empty() {
+        let live_count = s.live.len();
+        for (slot, &lane) in s.live.iter().enumerate() {
+            env.observe(&s.states[lane], &mut s.obs[slot * n_in..(slot + 1) * n_in]);
+        }
+        if shared_w_in {
+            let w_in = params.member(0).w_in;
+            project_rows(&s.obs[..live_count * n_in], n_in, w_in, n_hid, &mut s.current_hidden[..live_count * n_hid]);
+        } else {
+            for (slot, &lane) in s.live.iter().enumerate() {
+                let w_in = params.member(member_of(lane)).w_in;
+                project_rows(&s.obs[slot * n_in..(slot + 1) * n_in], n_in, w_in, n_hid, &mut s.current_hidden[slot * n_hid..(slot + 1) * n_hid]);
+            }
+        }
+        let mut slot = 0;
+        let mut kept = 0;
+        while slot < live_count {
+            let lane = s.live[slot];
+            let net = params.member(member_of(lane));
+            total_spikes += network_step(
+                &net,
+                params.output_spiking,
+                &s.current_hidden[slot * n_hid..(slot + 1) * n_hid],
+                &mut s.v_hidden[lane * n_hid..(lane + 1) * n_hid],
+                &mut s.spikes,
+                &mut s.current_out,
+                &mut s.v_out[lane * n_out..(lane + 1) * n_out],
+                &mut s.out_spikes,
+            ) as u64;
+            let v_out = &s.v_out[lane * n_out..(lane + 1) * n_out];
+            let action = decode(action_space, v_out, &mut s.action);
+            let tr = env.step(&mut s.states[lane], action);
+            returns[lane] += tr.reward;
+            steps[lane] += 1;
+            if !tr.done() {
+                s.live[kept] = lane;
+                kept += 1;
+            }
+            slot += 1;
+        }
+        s.live.truncate(kept);
+    }
+    total_spikes
+}
+
+/// One network step after the input projection: hidden LIF, spike-driven output current, output
+/// layer. Returns the hidden spike count.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn network_step(
+    net: &MemberNetwork<'_>,
+    output_spiking: bool,
+    current_hidden: &[f32],
+    v_hidden: &mut [f32],
+    spikes: &mut [f32],
+    current_out: &mut [f32],
+    v_out: &mut [f32],
+    out_spikes: &mut [f32],
+) -> u32 {
+    let n_out = v_out.len();
+    let count = spiking_step(v_hidden, current_hidden, net.hidden, spikes);
+    current_out.fill(0.0);
+    if count > 0 {
+        for (h, &sp) in spikes.iter().enumerate() {
+            if sp != 0.0 {
+                let w = &net.w_out[h * n_out..(h + 1) * n_out];
+                for (c, &wv) in current_out.iter_mut().zip(w) {
+                    *c += wv;
+                }
+            }
+        }
+    }
+    if output_spiking {
+        spiking_step(v_out, current_out, net.output, out_spikes);
+    } else {
+        leaky_step(v_out, current_out, net.output);
+    }
+    count
+}
+
+/// Output potentials → action: argmax for discrete spaces, tanh for continuous ones.
+#[inline]
+pub fn decode<'a>(space: ActionSpace, v_out: &[f32], buffer: &'a mut [f32]) -> Action<'a> {
+    match space {
+        ActionSpace::Discrete(_) => Action::Discrete(argmax(v_out)),
+        ActionSpace::Continuous(_) => {
+            for (b, &v) in buffer.iter_mut().zip(v_out) {
+                *b = v.tanh();
+            }
+            Action::Continuous(buffer)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::env::CartPole;
+    use crate::network::{FixedWeights, GenomeConfig, GenomeLayout, GenomeMode, NetworkConfig, NetworkShape, OutputLayer};
+
+    fn population(mode: GenomeMode, members: usize) -> (GenomeLayout, NetworkConfig, FixedWeights, Vec<f32>) {
+        let net = NetworkConfig { hidden: 16, ..Default::default() };
+        let shape = NetworkShape { inputs: 4, hidden: 16, outputs: 2 };
+        let fixed = FixedWeights::lecun(shape, 0);
+        let layout = GenomeLayout::new(shape, OutputLayer::Leaky, &GenomeConfig { mode, ..Default::default() });
+        let centre = layout.initial_centre(&net, &fixed);
+        let mut genomes = Vec::new();
+        for m in 0..members {
+            genomes.extend(centre.iter().enumerate().map(|(i, &x)| x + 0.3 * (((m * 31 + i * 7) % 13) as f32 / 13.0 - 0.5)));
+        }
+        (layout, net, fixed, genomes)
+    }
+
+    #[test]
+    fn project_rows_is_a_matrix_product() {
+        let x = [1.0, 2.0, 3.0, 4.0]; // 2 × 2
+        let w = [1.0, 0.0, -1.0, 0.5, 2.0, 1.0]; // 2 × 3
+        let mut out = [0.0; 6];
+        project_rows(&x, 2, &w, 3, &mut out);
+        assert_eq!(out, [2.0, 4.0, 1.0, 5.0, 8.0, 1.0]);
+    }
+
+    /// The chunked lockstep engine equals a plain one-lane-at-a-time loop.
+    #[test]
+    fn engine_matches_a_plain_loop() {
+        for mode in [GenomeMode::Neuron, GenomeMode::Weight] {
+            let members = 37; // not a multiple of the chunk size
+            let (layout, net, fixed, genomes) = population(mode, members);
+            let params = PopulationParams::build(&layout, &net, &fixed, &genomes, members);
+            let env = CartPole::new(200);
+            let source = EpisodeSource { seed: 9, stream: Stream::EnvReset, generation: 4 };
+            let result = evaluate(&env, &params, 2, source);
+            for m in 0..members {
+                for e in 0..2 {
+                    let net_m = params.member(m);
+                    let mut state = env.reset(&mut stream_rng(9, Stream::EnvReset, [4, e as u64, 0]));
+                    let mut v_h: Vec<f32> = net_m.hidden.v_rest.to_vec();
+                    let mut v_o: Vec<f32> = net_m.output.v_rest.to_vec();
+                    let (mut sp, mut co, mut os, mut buf) = (vec![0.0; 16], vec![0.0; 2], vec![0.0; 2], vec![0.0; 2]);
+                    let mut obs = [0.0f32; 4];
+                    let mut ret = 0.0;
+                    loop {
+                        env.observe(&state, &mut obs);
+                        let mut cur = vec![0.0; 16];
+                        project_rows(&obs, 4, net_m.w_in, 16, &mut cur);
+                        network_step(&net_m, false, &cur, &mut v_h, &mut sp, &mut co, &mut v_o, &mut os);
+                        let tr = env.step(&mut state, decode(env.action_space(), &v_o, &mut buf));
+                        ret += tr.reward;
+                        if tr.done() {
+                            break;
+                        }
+                    }
+                    assert_eq!(result.lane_returns[m * 2 + e], ret, "{mode:?} member {m} episode {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn thread_count_does_not_change_results() {
+        let members = 64;
+        let (layout, net, fixed, genomes) = population(GenomeMode::Neuron, members);
+        let params = PopulationParams::build(&layout, &net, &fixed, &genomes, members);
+        let env = CartPole::new(300);
+        let source = EpisodeSource { seed: 1, stream: Stream::EnvReset, generation: 0 };
+        let run = |threads| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| evaluate(&env, &params, 3, source))
+        };
+        assert_eq!(run(1), run(2));
+        assert_eq!(run(1), run(3));
+    }
+}

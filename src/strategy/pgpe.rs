@@ -1,0 +1,267 @@
+//! PGPE (Sehnke et al. 2010) with EvoJAX's semantics, the numbers Paper A used (SPEC §4.1).
+//!
+//! Mirrored sampling: for pair j, ε_j ~ N(0, I), δ_j = σ ⊙ ε_j, members 2j = μ + δ_j and
+//! 2j + 1 = μ − δ_j (interleaved as EvoJAX). With shaped fitness f (centred ranks) and
+//! b = mean(f):
+//! ```text
+//! grad_μ = mean_j δ_j·(f⁺_j − f⁻_j)/2
+//! grad_σ = mean_j ((f⁺_j + f⁻_j)/2 − b)·(δ_j² − σ²)/σ
+//! μ ← optimiser step ascending grad_μ
+//! σ ← clip(σ + lr_σ·grad_σ, σ·(1 − c), σ·(1 + c))      c = sigma_max_change
+//! ```
+
+use super::optim::{Optimizer, OptimizerKind};
+use super::shaping::centred_ranks;
+use super::{take_state, Strategy};
+use crate::rng::{stream_rng, Stream};
+use rand_distr::{Distribution, StandardNormal};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// PGPE hyper-parameters (`[strategy.pgpe]`); defaults are EvoJAX's = Paper A's, except the
+/// optimiser (SPEC §4.1 Decision: ClipUp with max_speed = 2·lr; EvoJAX's own default is SGD).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PgpeConfig {
+    /// Centre learning rate (EvoJAX `center_learning_rate`).
+    pub center_lr: f64,
+    /// Initial σ for every dimension (`init_stdev`).
+    pub sigma_init: f64,
+    /// σ learning rate (`stdev_learning_rate`).
+    pub sigma_lr: f64,
+    /// Largest relative change of σ per generation (`stdev_max_change`).
+    pub sigma_max_change: f64,
+    /// Centre optimiser: sgd | adam | clipup.
+    pub optimizer: OptimizerKind,
+    /// ClipUp speed limit.
+    pub max_speed: f64,
+    /// ClipUp momentum.
+    pub momentum: f64,
+}
+
+impl Default for PgpeConfig {
+    fn default() -> Self {
+        Self {
+            center_lr: 0.15,
+            sigma_init: 0.1,
+            sigma_lr: 0.1,
+            sigma_max_change: 0.2,
+            optimizer: OptimizerKind::Clipup,
+            max_speed: 0.3,
+            momentum: 0.9,
+        }
+    }
+}
+
+/// PGPE state.
+pub struct Pgpe {
+    config: PgpeConfig,
+    population: usize,
+    seed: u64,
+    mu: Vec<f64>,
+    sigma: Vec<f64>,
+    optimizer: Optimizer,
+    /// δ_j of the last ask, pairs × dim.
+    scaled_noise: Vec<f64>,
+}
+
+impl Pgpe {
+    /// PGPE centred at `centre`; `population` must be even.
+    pub fn new(config: PgpeConfig, centre: &[f32], population: usize, seed: u64) -> Self {
+        assert!(population % 2 == 0 && population > 0, "PGPE needs an even population");
+        let d = centre.len();
+        let optimizer = Optimizer::new(config.optimizer, config.center_lr, config.max_speed, config.momentum, d);
+        Self {
+            sigma: vec![config.sigma_init; d],
+            mu: centre.iter().map(|&x| x as f64).collect(),
+            config,
+            population,
+            seed,
+            optimizer,
+            scaled_noise: vec![0.0; population / 2 * d],
+        }
+    }
+
+    /// Per-dimension σ.
+    pub fn sigma(&self) -> &[f64] {
+        &self.sigma
+    }
+
+    /// The centre in f64.
+    pub fn mu(&self) -> &[f64] {
+        &self.mu
+    }
+
+    /// Gradient estimates (grad_μ, grad_σ) of the last ask for shaped fitness `f` (SPEC §4.1).
+    pub fn gradients(&self, shaped: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let d = self.mu.len();
+        let pairs = self.population / 2;
+        let baseline = shaped.iter().sum::<f64>() / shaped.len() as f64;
+        let mut grad_mu = vec![0.0; d];
+        let mut grad_sigma = vec![0.0; d];
+        for j in 0..pairs {
+            let (fp, fm) = (shaped[2 * j], shaped[2 * j + 1]);
+            let diff = (fp - fm) / 2.0;
+            let avg = (fp + fm) / 2.0 - baseline;
+            let delta = &self.scaled_noise[j * d..(j + 1) * d];
+            for i in 0..d {
+                grad_mu[i] += delta[i] * diff;
+                grad_sigma[i] += avg * (delta[i] * delta[i] - self.sigma[i] * self.sigma[i]) / self.sigma[i];
+            }
+        }
+        for i in 0..d {
+            grad_mu[i] /= pairs as f64;
+            grad_sigma[i] /= pairs as f64;
+        }
+        (grad_mu, grad_sigma)
+    }
+}
+
+impl Strategy for Pgpe {
+    fn name(&self) -> &'static str {
+        "pgpe"
+    }
+
+    fn dim(&self) -> usize {
+        self.mu.len()
+    }
+
+    fn population_size(&self) -> usize {
+        self.population
+    }
+
+    fn ask(&mut self, generation: u64, population: &mut [f32]) {
+        let d = self.mu.len();
+        let mut rng = stream_rng(self.seed, Stream::StrategyNoise, [generation, 0, 0]);
+        for j in 0..self.population / 2 {
+            let delta = &mut self.scaled_noise[j * d..(j + 1) * d];
+            for i in 0..d {
+                let eps: f64 = StandardNormal.sample(&mut rng);
+                delta[i] = self.sigma[i] * eps;
+            }
+            let (plus, rest) = population[2 * j * d..(2 * j + 2) * d].split_at_mut(d);
+            for i in 0..d {
+                plus[i] = (self.mu[i] + delta[i]) as f32;
+                rest[i] = (self.mu[i] - delta[i]) as f32;
+            }
+        }
+    }
+
+    fn tell(&mut self, fitness: &[f64]) {
+        assert_eq!(fitness.len(), self.population);
+        let shaped = centred_ranks(fitness);
+        let (grad_mu, grad_sigma) = self.gradients(&shaped);
+        self.optimizer.ascend(&mut self.mu, &grad_mu);
+        let c = self.config.sigma_max_change;
+        for i in 0..self.sigma.len() {
+            let s = self.sigma[i];
+            let allowed = s.abs() * c;
+            self.sigma[i] = (s + self.config.sigma_lr * grad_sigma[i]).clamp(s - allowed, s + allowed);
+        }
+    }
+
+    fn centre(&self) -> Vec<f32> {
+        self.mu.iter().map(|&x| x as f32).collect()
+    }
+
+    fn sigma_mean(&self) -> f64 {
+        self.sigma.iter().sum::<f64>() / self.sigma.len().max(1) as f64
+    }
+
+    fn state(&self) -> Vec<(String, Vec<f64>)> {
+        let mut s = vec![("pgpe.mu".into(), self.mu.clone()), ("pgpe.sigma".into(), self.sigma.clone())];
+        s.extend(self.optimizer.state("pgpe.optimizer"));
+        s
+    }
+
+    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), String> {
+        let d = self.mu.len();
+        self.mu = take_state(state, "pgpe.mu", d)?;
+        self.sigma = take_state(state, "pgpe.sigma", d)?;
+        self.optimizer.load_state("pgpe.optimizer", state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::strategy::test_functions::{minimise, rastrigin, sphere};
+
+    fn config(optimizer: OptimizerKind) -> PgpeConfig {
+        PgpeConfig { optimizer, ..Default::default() }
+    }
+
+    /// 2 members, 3 parameters, SGD: the update by hand.
+    #[test]
+    fn two_member_update_by_hand() {
+        let cfg = PgpeConfig { sigma_init: 0.1, ..config(OptimizerKind::Sgd) };
+        let mut p = Pgpe::new(cfg, &[1.0, 2.0, 3.0], 2, 11);
+        let mut pop = vec![0.0f32; 6];
+        p.ask(0, &mut pop);
+        let delta: Vec<f64> = (0..3).map(|i| pop[i] as f64 - [1.0, 2.0, 3.0][i]).collect();
+        for i in 0..3 {
+            assert!((pop[3 + i] as f64 - ([1.0, 2.0, 3.0][i] - delta[i])).abs() < 1e-6, "mirrored");
+        }
+        // Fitness 5 (plus) > 2 (minus): shaped (+0.5, −0.5), baseline 0.
+        // grad_μ = δ·(0.5 − (−0.5))/2 = δ/2; μ' = μ + 0.15·δ/2.
+        // grad_σ = (0 − 0)·… = 0, so σ stays 0.1.
+        p.tell(&[5.0, 2.0]);
+        for i in 0..3 {
+            let expected = [1.0, 2.0, 3.0][i] + 0.15 * delta[i] / 2.0;
+            assert!((p.mu()[i] - expected).abs() < 1e-6, "mu[{i}] {} vs {expected}", p.mu()[i]);
+            assert!((p.sigma()[i] - 0.1).abs() < 1e-15);
+        }
+    }
+
+    /// 4 members, 3 parameters: σ's update and its ±20 % clip, by hand.
+    #[test]
+    fn four_member_sigma_update_by_hand() {
+        let cfg = PgpeConfig { sigma_init: 0.5, sigma_lr: 0.1, ..config(OptimizerKind::Sgd) };
+        let mut p = Pgpe::new(cfg, &[0.0, 0.0, 0.0], 4, 5);
+        let mut pop = vec![0.0f32; 12];
+        p.ask(0, &mut pop);
+        let d0: Vec<f64> = p.scaled_noise[0..3].to_vec();
+        let d1: Vec<f64> = p.scaled_noise[3..6].to_vec();
+        // Fitness: pair 0 = (4, 3), pair 1 = (1, 2) → ranks 3,2,0,1 → shaped (0.5, 1/6, −0.5, −1/6).
+        p.tell(&[4.0, 3.0, 1.0, 2.0]);
+        let (f0p, f0m, f1p, f1m) = (0.5, 1.0 / 6.0, -0.5, -1.0 / 6.0);
+        for i in 0..3 {
+            let g_mu = (d0[i] * (f0p - f0m) / 2.0 + d1[i] * (f1p - f1m) / 2.0) / 2.0;
+            assert!((p.mu()[i] - 0.15 * g_mu).abs() < 1e-12);
+            let g_s = (((f0p + f0m) / 2.0) * (d0[i] * d0[i] - 0.25) / 0.5 + ((f1p + f1m) / 2.0) * (d1[i] * d1[i] - 0.25) / 0.5) / 2.0;
+            let expected = (0.5 + 0.1 * g_s).clamp(0.4, 0.6);
+            assert!((p.sigma()[i] - expected).abs() < 1e-12, "sigma[{i}] {} vs {expected}", p.sigma()[i]);
+        }
+    }
+
+    #[test]
+    fn sphere_converges_with_every_optimizer() {
+        for (opt, lr, speed) in [(OptimizerKind::Sgd, 0.5, 0.0), (OptimizerKind::Adam, 0.05, 0.0), (OptimizerKind::Clipup, 0.02, 0.04)] {
+            let cfg = PgpeConfig { center_lr: lr, max_speed: speed, sigma_init: 0.5, sigma_lr: 0.2, ..config(opt) };
+            let mut p = Pgpe::new(cfg, &[1.5; 10], 64, 1);
+            let f = minimise(&mut p, sphere, 600);
+            assert!(f < 1e-3, "{opt:?}: sphere {f}");
+        }
+    }
+
+    #[test]
+    fn rastrigin_improves() {
+        let start = [2.5f32; 10];
+        let cfg = PgpeConfig { center_lr: 0.1, max_speed: 0.2, sigma_init: 1.0, ..Default::default() };
+        let mut p = Pgpe::new(cfg, &start, 128, 2);
+        let f = minimise(&mut p, rastrigin, 300);
+        assert!(f < 0.5 * rastrigin(&start), "rastrigin {f} vs start {}", rastrigin(&start));
+    }
+
+    #[test]
+    fn state_round_trips() {
+        let mut p = Pgpe::new(PgpeConfig::default(), &[0.5; 4], 8, 3);
+        let mut pop = vec![0.0; 32];
+        p.ask(0, &mut pop);
+        p.tell(&[1., 2., 3., 4., 5., 6., 7., 8.]);
+        let saved: HashMap<_, _> = p.state().into_iter().collect();
+        let mut q = Pgpe::new(PgpeConfig::default(), &[0.0; 4], 8, 3);
+        q.load_state(&saved).unwrap();
+        assert_eq!(p.state(), q.state());
+    }
+}
