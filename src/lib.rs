@@ -1,8 +1,19 @@
 //! hetero: neuronal heterogeneity in spiking networks, optimised (Paper A) or intrinsic (Paper B).
+//!
+//! Data flow: config → env · network · genome layout · strategy → generation loop (train) →
+//! run directory (config, metrics.csv, params.safetensors, plots).
 
+// Numerical kernels index several arrays in lockstep; iterator zips would hide the equations.
+#![allow(clippy::needless_range_loop)]
+
+pub mod analysis;
+pub mod bench;
+pub mod config;
 pub mod env;
+pub mod io;
 pub mod network;
 pub mod neuron;
 pub mod rng;
 pub mod rollout;
 pub mod strategy;
+pub mod train;

@@ -1,1 +1,370 @@
-fn main() {}
+//! The `hetero` command line: parses, loads the configuration, calls the library. Every error is
+//! one line on stderr and exit code 2.
+
+use clap::{Parser, Subcommand};
+use hetero::config::{ConfigTree, PRESETS};
+use hetero::env::{visit_env, Action, ActionSpace, EnvConfig, EnvVisitor, Environment};
+use hetero::io::load_arrays;
+use hetero::rng::{stream_rng, Stream};
+use hetero::rollout::EpisodeSource;
+use hetero::train::{train, Model, Progress, RunPaths};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "hetero", version, about = "Neuronal heterogeneity in spiking networks: evolution strategies over neuron properties")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a network with an evolution strategy.
+    Train {
+        /// A preset name (see `hetero presets`) or a path to a .toml config.
+        config: String,
+        /// Generations to run (run.generations).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        generations: Option<i64>,
+        /// Population size (strategy.population).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        population: Option<i64>,
+        /// Seed of every random stream (run.seed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Worker threads, 0 = all cores (run.threads); results do not depend on it.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        threads: Option<i64>,
+        /// Run directory (default runs/<preset>-s<seed>, numbered if taken).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Continue the run in --out (or the default directory) from its checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// Override any config key, e.g. --set network.hidden=128 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Evaluate a run's centre on fresh episodes.
+    Eval {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Episodes.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        episodes: usize,
+        /// Seed of the evaluation episodes (default: the run's seed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the built-in presets.
+    Presets,
+    /// Replay actions in an environment from its seeded initial state, printing every step.
+    Env {
+        /// Environment name (cartpole).
+        name: String,
+        /// Seed: the initial state is episode 0 of generation 0 of a run with this seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Comma-separated actions.
+        #[arg(long, value_name = "A,B,...", default_value = "")]
+        actions: String,
+        /// Step limit.
+        #[arg(long, default_value_t = 500)]
+        max_steps: usize,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print throughput figures.
+    Bench {
+        /// Which benchmark: cartpole.
+        name: String,
+        /// One JSON object per row.
+        #[arg(long)]
+        json: bool,
+        /// Timed generations per row.
+        #[arg(long, default_value_t = 12)]
+        generations: u64,
+        /// Worker threads, 0 = all cores.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+}
+
+/// A failure to report in one line.
+struct Failure(String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
+        let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error{at}: {} (please report)", msg.replace('\n', " "));
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let text = e.render().to_string();
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(m)) => {
+            eprintln!("error: {}", m.replace('\n', " "));
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Train { config, generations, population, seed, threads, out, resume, set } => {
+            train_command(&config, generations, population, seed, threads, out, resume, &set)
+        }
+        Command::Eval { run_dir, episodes, seed, json } => eval_command(&run_dir, episodes, seed, json),
+        Command::Presets => {
+            for (name, text) in PRESETS {
+                let c = ConfigTree::parse(text, name)?.finish()?;
+                println!("{name:<18} {}", c.run.description);
+            }
+            Ok(())
+        }
+        Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
+        Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train_command(
+    source: &str,
+    generations: Option<i64>,
+    population: Option<i64>,
+    seed: Option<u64>,
+    threads: Option<i64>,
+    out: Option<PathBuf>,
+    resume: bool,
+    set: &[String],
+) -> Result<(), Failure> {
+    if let Some(g) = generations {
+        if g < 1 {
+            return Err(Failure(format!("--generations {g}: must be at least 1")));
+        }
+    }
+    if let Some(p) = population {
+        if p < 1 {
+            return Err(Failure(format!("--population {p}: must be a positive even number")));
+        }
+    }
+    if let Some(t) = threads {
+        if t < 0 {
+            return Err(Failure(format!("--threads {t}: must be 0 (all cores) or more")));
+        }
+    }
+    let mut tree = ConfigTree::load(source)?;
+    let stem = Path::new(source).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| source.to_string());
+    let mut resume_dir = None;
+    if resume {
+        if population.is_some() || seed.is_some() || !set.is_empty() {
+            return Err(Failure("--resume continues the saved configuration; --population, --seed and --set cannot change it".into()));
+        }
+        let base_seed = tree.finish()?.run.seed;
+        let dir = out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{stem}-s{base_seed}")));
+        let paths = RunPaths::new(&dir);
+        if !paths.checkpoint.exists() {
+            return Err(Failure(format!("{}: no checkpoint to resume from", paths.checkpoint.display())));
+        }
+        tree = ConfigTree::load(&paths.config.display().to_string())?;
+        resume_dir = Some(dir);
+    }
+    if let Some(g) = generations {
+        tree.set_integer("run.generations", g)?;
+    }
+    if let Some(t) = threads {
+        tree.set_integer("run.threads", t)?;
+    }
+    if !resume {
+        if let Some(p) = population {
+            tree.set_integer("strategy.population", p).map_err(|e| Failure(format!("--population {p}: {e}")))?;
+        }
+        if let Some(s) = seed {
+            tree.set(&format!("run.seed={s}"))?;
+        }
+        for assignment in set {
+            tree.set(assignment)?;
+        }
+    }
+    let config = tree.finish().map_err(|e| match (population, e.to_string()) {
+        (Some(p), m) if m.starts_with("strategy.population") => Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1))),
+        (_, m) => Failure(m),
+    })?;
+    let out_dir = match resume_dir {
+        Some(dir) => dir,
+        None => match out {
+            Some(dir) => {
+                if RunPaths::new(&dir).metrics.exists() {
+                    return Err(Failure(format!("--out {}: already holds a run; add --resume to continue it, or choose another directory", dir.display())));
+                }
+                dir
+            }
+            None => {
+                let base = format!("runs/{stem}-s{}", config.run.seed);
+                let mut dir = PathBuf::from(&base);
+                let mut k = 2;
+                while dir.exists() {
+                    dir = PathBuf::from(format!("{base}-{k}"));
+                    k += 1;
+                }
+                dir
+            }
+        },
+    };
+    let mut progress = Progress::new(config.run.log_every);
+    train(&config, &out_dir, resume, &mut [&mut progress])?;
+    Ok(())
+}
+
+fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) -> Result<(), Failure> {
+    if !run_dir.is_dir() {
+        return Err(Failure(format!("{}: no such run directory", run_dir.display())));
+    }
+    if episodes == 0 {
+        return Err(Failure("--episodes 0: must be at least 1".into()));
+    }
+    let paths = RunPaths::new(run_dir);
+    if !paths.params.exists() {
+        return Err(Failure(format!("{}: missing (the run has not reached its first checkpoint)", paths.params.display())));
+    }
+    let config = ConfigTree::load(&paths.config.display().to_string())?.finish()?;
+    let (arrays, _) = load_arrays(&paths.params)?;
+    let genome = arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
+    struct Eval<'a> {
+        config: &'a hetero::config::Config,
+        genome: Vec<f32>,
+        episodes: usize,
+        seed: u64,
+    }
+    impl EnvVisitor for Eval<'_> {
+        type Output = Result<Vec<f64>, Failure>;
+        fn visit<E: Environment>(self, env: E) -> Self::Output {
+            let model = Model::new(self.config, &env);
+            if self.genome.len() != model.layout.dim {
+                return Err(Failure(format!("genome has {} values, the config's layout {}", self.genome.len(), model.layout.dim)));
+            }
+            let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
+            Ok(model.evaluate_genome(self.config, &env, &self.genome, self.episodes, source))
+        }
+    }
+    let seed = seed.unwrap_or(config.run.seed);
+    let returns = visit_env(&config.env, Eval { config: &config, genome, episodes, seed })??;
+    let n = returns.len() as f64;
+    let mean = returns.iter().sum::<f64>() / n;
+    let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let min = returns.iter().cloned().fold(f64::INFINITY, f64::min);
+    let max = returns.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if json {
+        println!("{}", serde_json::json!({"run_dir": run_dir, "episodes": episodes, "seed": seed, "mean": mean, "std": std, "min": min, "max": max}));
+    } else {
+        println!("{}: centre over {episodes} episodes (seed {seed}): mean {mean:.2} ± {std:.2} (min {min}, max {max})", run_dir.display());
+    }
+    Ok(())
+}
+
+fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: bool) -> Result<(), Failure> {
+    let config = EnvConfig { name: name.into(), max_steps, ..Default::default() };
+    let actions: Vec<&str> = actions.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    struct Replay<'a> {
+        seed: u64,
+        actions: Vec<&'a str>,
+        json: bool,
+    }
+    impl EnvVisitor for Replay<'_> {
+        type Output = Result<(), Failure>;
+        fn visit<E: Environment>(self, env: E) -> Self::Output {
+            let mut state = env.reset(&mut stream_rng(self.seed, Stream::EnvReset, [0, 0, 0]));
+            let mut obs = vec![0.0f32; env.observation_size()];
+            env.observe(&state, &mut obs);
+            let print = |t: usize, action: Option<&str>, state: &[f64], obs: &[f32], reward: Option<f64>, term: bool, trunc: bool| {
+                if self.json {
+                    println!("{}", serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc}));
+                } else {
+                    let a = action.map_or("reset".to_string(), |a| format!("action {a}"));
+                    let r = reward.map_or(String::new(), |r| format!(" reward {r}"));
+                    println!("t {t:>4} {a:<10} state {state:?} obs {obs:?}{r}{}{}", if term { " terminated" } else { "" }, if trunc { " truncated" } else { "" });
+                }
+            };
+            print(0, None, &env.state_values(&state), &obs, None, false, false);
+            let mut buffer = vec![0.0f32; env.action_space().outputs()];
+            for (t, a) in self.actions.iter().enumerate() {
+                let action = match env.action_space() {
+                    ActionSpace::Discrete(n) => match a.parse::<usize>() {
+                        Ok(i) if i < n => Action::Discrete(i),
+                        _ => return Err(Failure(format!("--actions: `{a}` is not an action of {} (0..{})", env.name(), n - 1))),
+                    },
+                    ActionSpace::Continuous(dim) => {
+                        let v: Result<Vec<f32>, _> = a.split(';').map(|x| x.trim().parse::<f32>()).collect();
+                        match v {
+                            Ok(v) if v.len() == dim => {
+                                buffer.copy_from_slice(&v);
+                                Action::Continuous(&buffer)
+                            }
+                            _ => return Err(Failure(format!("--actions: `{a}` is not a vector of {dim} numbers"))),
+                        }
+                    }
+                };
+                let tr = env.step(&mut state, action);
+                env.observe(&state, &mut obs);
+                print(t + 1, Some(a), &env.state_values(&state), &obs, Some(tr.reward), tr.terminated, tr.truncated);
+                if tr.done() {
+                    if t + 1 < self.actions.len() {
+                        eprintln!("episode ended after {} actions; {} not applied", t + 1, self.actions.len() - t - 1);
+                    }
+                    break;
+                }
+            }
+            Ok(())
+        }
+    }
+    visit_env(&config, Replay { seed, actions, json })?
+}
+
+fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    if name != "cartpole" {
+        return Err(Failure(format!("bench `{name}`: unknown (known: cartpole)")));
+    }
+    if generations == 0 {
+        return Err(Failure("--generations 0: must be at least 1".into()));
+    }
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let steps = [100, 200, 500, 1000];
+    if !json {
+        println!("cartpole: pop 256, hidden 64, 1 episode/member, median of {generations} generations, {} threads", pool.current_num_threads());
+        println!("{:<7} {:>9} {:>14} {:>18} {:>12}", "mode", "max_steps", "s/generation", "member-steps/s", "mean return");
+    }
+    let rows = pool.install(|| hetero::bench::cartpole(&steps, generations, 256, 64));
+    for r in rows {
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!("{:<7} {:>9} {:>14.5} {:>18.0} {:>12.1}", r.mode, r.max_steps, r.s_per_generation, r.member_steps_per_s, r.mean_return);
+        }
+    }
+    Ok(())
+}

@@ -112,6 +112,11 @@ impl Environment for CartPole {
     fn state_values(&self, state: &CartPoleState) -> Vec<f64> {
         state.physics.to_vec()
     }
+
+    /// 95 % of the step limit (gymnasium's 475 at 500 steps).
+    fn solved_threshold(&self) -> Option<f64> {
+        Some(0.95 * self.max_steps as f64)
+    }
 }
 
 #[cfg(test)]

@@ -75,6 +75,10 @@ pub trait Environment: Sync + Send {
     fn step(&self, state: &mut Self::State, action: Action<'_>) -> Transition;
     /// The physical state as numbers, for `hetero env` and fixtures.
     fn state_values(&self, state: &Self::State) -> Vec<f64>;
+    /// Mean return that counts as solving the task, if the task has one.
+    fn solved_threshold(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Environment configuration (`[env]` in a config file).

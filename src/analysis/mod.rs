@@ -1,0 +1,3 @@
+//! Analysis and figures.
+
+pub mod plot;
