@@ -78,8 +78,17 @@ impl Array {
     }
 }
 
-/// Saves named arrays and string metadata as one safetensors file, atomically.
+/// The one safetensors metadata key hetero writes: its value is a JSON object with sorted keys.
+/// (safetensors stores metadata as a hash map whose order changes from run to run; one key
+/// keeps the file's bytes identical for identical content.) Python:
+/// `json.loads(safetensors.safe_open(path, "np").metadata()["hetero"])`.
+pub const METADATA_KEY: &str = "hetero";
+
+/// Saves named arrays and string metadata as one safetensors file, atomically; the same
+/// content always gives the same bytes.
 pub fn save_arrays(path: &Path, arrays: &[(String, Array)], metadata: &HashMap<String, String>) -> Result<(), IoError> {
+    let sorted: std::collections::BTreeMap<&String, &String> = metadata.iter().collect();
+    let packed = HashMap::from([(METADATA_KEY.to_string(), serde_json::to_string(&sorted).expect("strings serialise"))]);
     let bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = arrays
         .iter()
         .map(|(name, a)| match a {
@@ -91,7 +100,7 @@ pub fn save_arrays(path: &Path, arrays: &[(String, Array)], metadata: &HashMap<S
         .iter()
         .map(|(n, d, s, b)| Ok((n.clone(), TensorView::new(*d, s.clone(), b).map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?)))
         .collect::<Result<_, IoError>>()?;
-    let data = safetensors::serialize(views, &Some(metadata.clone())).map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?;
+    let data = safetensors::serialize(views, &Some(packed)).map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?;
     write_atomic(path, &data)
 }
 
@@ -105,7 +114,11 @@ pub fn load_arrays(path: &Path) -> Result<(Arrays, Metadata), IoError> {
     let bytes = std::fs::read(path).map_err(|e| os(path, e))?;
     let fmt = |m: String| IoError::Format { path: path.display().to_string(), message: m };
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
-    let metadata = meta.metadata().clone().unwrap_or_default();
+    let raw = meta.metadata().clone().unwrap_or_default();
+    let metadata: Metadata = match raw.get(METADATA_KEY) {
+        Some(json) => serde_json::from_str(json).map_err(|e| fmt(format!("metadata `{METADATA_KEY}` is not a JSON object of strings ({e})")))?,
+        None => raw,
+    };
     let st = SafeTensors::deserialize(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
     let mut out = HashMap::new();
     for (name, view) in st.tensors() {
@@ -141,6 +154,15 @@ mod tests {
         assert_eq!(back["y"], arrays[1].1);
         assert_eq!(m["generation"], "7");
         assert!(!dir.join("a.safetensors.tmp").exists());
+        let bytes = std::fs::read(&path).unwrap();
+        let meta2 = HashMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string()), ("c".to_string(), "3".to_string())]);
+        save_arrays(&path, &arrays, &meta2).unwrap();
+        let first = std::fs::read(&path).unwrap();
+        for _ in 0..5 {
+            save_arrays(&path, &arrays, &meta2.clone().into_iter().collect()).unwrap();
+            assert_eq!(std::fs::read(&path).unwrap(), first, "same content, same bytes");
+        }
+        assert_ne!(bytes, first);
         std::fs::write(dir.join("bad.safetensors"), b"garbage").unwrap();
         let e = load_arrays(&dir.join("bad.safetensors")).unwrap_err().to_string();
         assert!(e.contains("bad.safetensors") && e.contains("not a safetensors file"), "{e}");

@@ -1,0 +1,200 @@
+//! End-to-end tests of the `hetero` binary: bad input, determinism across thread counts, and
+//! exact resumption after a kill.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn hetero() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_hetero"))
+}
+
+/// A fresh, empty scratch folder for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("hetero-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    hetero().current_dir(dir).args(args).output().unwrap()
+}
+
+/// Asserts a one-line error on stderr, exit code 2, no panic, and an untouched folder.
+fn assert_clean_failure(dir: &Path, args: &[&str], must_contain: &[&str]) {
+    let out = run_in(dir, args);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: exit code; stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: not one line: {stderr}");
+    assert!(stderr.starts_with("error"), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{args:?}: {stderr}");
+    for needle in must_contain {
+        assert!(stderr.contains(needle), "{args:?}: `{needle}` not in: {stderr}");
+    }
+    let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != "bad.toml").collect();
+    assert!(left.is_empty(), "{args:?} wrote {left:?}");
+}
+
+#[test]
+fn bad_input_is_one_line_exit_2_and_writes_nothing() {
+    let dir = scratch("bad");
+    std::fs::write(dir.join("bad.toml"), "[run]\ngenerations = = 3\n").unwrap();
+    assert_clean_failure(&dir, &["train", "no-such-preset"], &["no-such-preset"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--set", "no_such.key=1"], &["no_such.key"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--set", "network.hidden=abc"], &["network.hidden", "abc"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--generations", "abc"], &["--generations", "abc"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--generations", "-3"], &["--generations", "-3"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--population", "-4"], &["--population", "-4"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--population", "7"], &["--population", "7", "even"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--set", "genome.mode=neurons"], &["neurons"]);
+    assert_clean_failure(&dir, &["train", "bad.toml"], &["bad.toml"]);
+    assert_clean_failure(&dir, &["train", "missing.toml"], &["missing.toml"]);
+    assert_clean_failure(&dir, &["eval", "no-such-run"], &["no-such-run"]);
+    assert_clean_failure(&dir, &["train", "cartpole", "--resume", "--out", "nowhere"], &["nowhere", "checkpoint"]);
+    assert_clean_failure(&dir, &["env", "cartpole", "--actions", "1,7"], &["7"]);
+    assert_clean_failure(&dir, &["env", "no-such-env"], &["no-such-env"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A small, quick run configuration.
+fn small_config(dir: &Path, generations: u64) -> PathBuf {
+    let path = dir.join("small.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[run]\ngenerations = {generations}\ncheckpoint_every = 3\nseed = 5\n[env]\nmax_steps = 200\neval_episodes = 3\n\
+             [network]\nhidden = 16\n[strategy]\npopulation = 32\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// metrics.csv without the wall-clock columns.
+fn metrics_without_timing(run: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    text.lines().map(|l| l.split(',').take(9).collect::<Vec<_>>().join(",")).collect()
+}
+
+/// Asserts two files have the same bytes (short message on failure).
+fn assert_same_file(a: &Path, b: &Path) {
+    let (x, y) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(x == y, "{} and {} differ ({} vs {} bytes)", a.display(), b.display(), x.len(), y.len());
+}
+
+/// Asserts two safetensors files hold the same arrays, bit for bit (metadata may differ).
+fn assert_same_arrays(a: &Path, b: &Path) {
+    let (x, _) = hetero::io::load_arrays(a).unwrap();
+    let (y, _) = hetero::io::load_arrays(b).unwrap();
+    assert_eq!(x.len(), y.len());
+    for (name, array) in &x {
+        let same = y.get(name).is_some_and(|other| other.to_f64().iter().zip(array.to_f64()).all(|(p, q)| p.to_bits() == q.to_bits()));
+        assert!(same, "{name} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+fn train(dir: &Path, config: &Path, out: &str, extra: &[&str]) {
+    let mut args = vec!["train", config.to_str().unwrap(), "--out", out];
+    args.extend_from_slice(extra);
+    let o = run_in(dir, &args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}
+
+#[test]
+fn same_seed_is_bit_identical_with_one_or_two_threads() {
+    let dir = scratch("threads");
+    let config = small_config(&dir, 12);
+    train(&dir, &config, "one", &["--threads", "1"]);
+    train(&dir, &config, "two", &["--threads", "2"]);
+    let (a, b) = (metrics_without_timing(&dir.join("one")), metrics_without_timing(&dir.join("two")));
+    assert_eq!(a.len(), 13);
+    assert_eq!(a, b);
+    for file in ["params.safetensors", "checkpoint.safetensors"] {
+        assert_same_arrays(&dir.join("one").join(file), &dir.join("two").join(file));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn resume_continues_exactly() {
+    let dir = scratch("resume");
+    let config = small_config(&dir, 12);
+    train(&dir, &config, "straight", &[]);
+    // Stop at generation 6 (a checkpoint), then continue to 12.
+    train(&dir, &config, "split", &["--generations", "6"]);
+    train(&dir, &config, "split", &["--resume", "--generations", "12"]);
+    assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join("split")));
+    assert_same_file(&dir.join("straight/params.safetensors"), &dir.join("split/params.safetensors"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn kill_during_training_then_resume_gives_the_same_params() {
+    let dir = scratch("kill");
+    let config = small_config(&dir, 300);
+    train(&dir, &config, "straight", &[]);
+    let mut child = hetero().current_dir(&dir).args(["train", config.to_str().unwrap(), "--out", "killed"]).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let checkpoint = dir.join("killed/checkpoint.safetensors");
+    let start = Instant::now();
+    while !checkpoint.exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let killed_early = !dir.join("killed/summary.json").exists();
+    train(&dir, &config, "killed", &["--resume"]);
+    assert_same_file(&dir.join("straight/params.safetensors"), &dir.join("killed/params.safetensors"));
+    assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join("killed")));
+    assert!(killed_early, "the run finished before it could be killed; make it longer");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn run_directory_holds_what_python_users_open() {
+    let dir = scratch("files");
+    let config = small_config(&dir, 3);
+    train(&dir, &config, "run", &[]);
+    for f in ["config.toml", "metrics.csv", "checkpoint.safetensors", "params.safetensors", "summary.json", "fitness.svg", "fitness.png"] {
+        assert!(dir.join("run").join(f).exists(), "{f} missing");
+    }
+    let header = std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap().lines().next().unwrap().to_string();
+    for col in ["generation", "fitness_mean", "fitness_std", "fitness_min", "fitness_max", "centre_fitness", "sigma_mean", "spikes_per_neuron_step", "wall_s"] {
+        assert!(header.split(',').any(|c| c == col), "{col} missing from {header}");
+    }
+    let (arrays, _) = hetero::io::load_arrays(&dir.join("run/params.safetensors")).unwrap();
+    for name in ["hidden.tau_ms", "hidden.v_th", "hidden.v_rest", "hidden.r", "w_in", "w_out", "genome"] {
+        assert!(arrays.contains_key(name), "{name} missing");
+    }
+    let eval = run_in(&dir, &["eval", "run", "--episodes", "5", "--json"]);
+    assert!(eval.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&eval.stdout).unwrap();
+    assert_eq!(v["episodes"], 5);
+    let again = run_in(&dir, &["train", config.to_str().unwrap(), "--out", "run"]);
+    assert_eq!(again.status.code(), Some(2), "refuses to overwrite a run");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn env_command_replays_actions_as_json_lines() {
+    let out = hetero().args(["env", "cartpole", "--seed", "3", "--actions", "1,1,0", "--json"]).output().unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert!(lines[0]["action"].is_null());
+    assert_eq!(lines[3]["reward"], 1.0);
+    let x0 = lines[0]["state"][0].as_f64().unwrap();
+    assert!(x0.abs() <= 0.05);
+    // The same seed gives the same initial state.
+    let again = hetero().args(["env", "cartpole", "--seed", "3", "--json"]).output().unwrap();
+    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&again.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["state"], lines[0]["state"]);
+}
+
+#[test]
+fn presets_are_listed_one_per_line() {
+    let out = hetero().arg("presets").output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.lines().any(|l| l.starts_with("cartpole ")));
+    assert!(text.lines().any(|l| l.starts_with("cartpole-weight ")));
+}
