@@ -1,12 +1,12 @@
-//! Population evaluation: every (member, episode) pair is a *lane*; lanes run in chunks of
-//! [`LANES_PER_CHUNK`] in lockstep, chunks spread over the rayon pool (work stealing, so
+//! Population evaluation: every (member, episode) pair is a *lane*; lanes run in chunks of up
+//! to [`LANES_PER_CHUNK`] in lockstep, chunks spread over the rayon pool (work stealing, so
 //! chunks whose episodes end early free their thread).
 //!
 //! Per step and chunk: observe every live lane; project the observations through `w_in` (when
 //! the weights are shared — neuron mode — this is one (live × inputs)·(inputs × hidden) matrix
-//! product); run the hidden LIF layer of each lane with its member's coefficients; accumulate the
-//! output current from the hidden spikes only (spike-driven); step the output layer; decode the
-//! action; step the environment. Lanes whose episode ended leave the live list and cost nothing.
+//! product); run the hidden LIF layer of each lane with its member's coefficients; compute the
+//! output currents as dot products of the spike vector with the transposed output weights; step
+//! the output layer; decode the action; step the environment. Lanes whose episode ended leave the live list and cost nothing.
 //! All scratch is allocated per chunk before its time loop; the loop itself does not allocate.
 //!
 //! Determinism: a lane's arithmetic depends only on its own member and episode, never on the
@@ -20,8 +20,15 @@ use crate::neuron::lif::{leaky_step, spiking_step};
 use crate::rng::{stream_rng, Stream};
 use rayon::prelude::*;
 
-/// Lanes simulated together by one task.
+/// Most lanes simulated together by one task.
 pub const LANES_PER_CHUNK: usize = 16;
+
+/// Lanes per task: at most [`LANES_PER_CHUNK`], fewer when there are few lanes, so that every
+/// thread gets about four tasks (small batches such as the centre's evaluation still spread
+/// over the cores). Chunking never changes results.
+fn chunk_size(lanes: usize) -> usize {
+    (lanes / (4 * rayon::current_num_threads())).clamp(1, LANES_PER_CHUNK)
+}
 
 /// Which initial states a batch of episodes starts from: episode e of every member starts from
 /// `env.reset(stream_rng(seed, stream, [generation, e, 0]))`, so all members of a generation
@@ -75,14 +82,18 @@ struct ChunkScratch<S> {
     live: Vec<usize>,
 }
 
-/// `out[r] = x[r] · w` for `rows` rows: x is rows × k, w is k × n, out rows × n (row-major).
+/// `out[r] = x[r] · w` for `rows` rows: x is rows × k (k ≥ 1), w is k × n, out rows × n (row-major).
 /// Each output row's sum runs over k in ascending order whatever `rows` is, so results do not
 /// depend on how rows are batched.
 #[inline]
 pub fn project_rows(x: &[f32], k: usize, w: &[f32], n: usize, out: &mut [f32]) {
+    let w = &w[..k * n];
     for (xr, or) in x.chunks_exact(k).zip(out.chunks_exact_mut(n)) {
-        or.fill(0.0);
-        for (kk, &xv) in xr.iter().enumerate() {
+        let (x0, w0) = (xr[0], &w[..n]);
+        for (o, &wv) in or.iter_mut().zip(w0) {
+            *o = x0 * wv;
+        }
+        for (kk, &xv) in xr.iter().enumerate().skip(1) {
             let wr = &w[kk * n..(kk + 1) * n];
             for (o, &wv) in or.iter_mut().zip(wr) {
                 *o += xv * wv;
@@ -100,11 +111,12 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
         .collect();
     let mut lane_returns = vec![0.0; lanes];
     let mut lane_steps = vec![0u32; lanes];
+    let size = chunk_size(lanes);
     let spikes: u64 = lane_returns
-        .par_chunks_mut(LANES_PER_CHUNK)
-        .zip(lane_steps.par_chunks_mut(LANES_PER_CHUNK))
+        .par_chunks_mut(size)
+        .zip(lane_steps.par_chunks_mut(size))
         .enumerate()
-        .map(|(chunk, (returns, steps))| run_chunk(env, params, episodes, &initial, chunk * LANES_PER_CHUNK, returns, steps))
+        .map(|(chunk, (returns, steps))| run_chunk(env, params, episodes, &initial, chunk * size, returns, steps))
         .sum();
     RolloutResult { lane_returns, lane_steps, hidden_spikes: spikes, episodes }
 }
@@ -188,8 +200,29 @@ fn run_chunk<E: Environment>(
     total_spikes
 }
 
-/// One network step after the input projection: hidden LIF, spike-driven output current, output
-/// layer. Returns the hidden spike count.
+/// Σ_i a_i·b_i with eight partial sums in a fixed order (vectorises; deterministic).
+#[inline]
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
+    let mut acc = [0.0f32; 8];
+    let (a8, a_tail) = a.split_at(n - n % 8);
+    let (b8, b_tail) = b.split_at(n - n % 8);
+    for (x, y) in a8.chunks_exact(8).zip(b8.chunks_exact(8)) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    let mut tail = 0.0;
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        tail += x * y;
+    }
+    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])) + tail
+}
+
+/// One network step after the input projection: hidden LIF, output currents (dense: with few
+/// outputs a dot product over all hidden neurons beats branching on each spike), output layer.
+/// Returns the hidden spike count.
 #[inline]
 #[allow(clippy::too_many_arguments)]
 pub fn network_step(
@@ -202,18 +235,10 @@ pub fn network_step(
     v_out: &mut [f32],
     out_spikes: &mut [f32],
 ) -> u32 {
-    let n_out = v_out.len();
+    let n_hid = v_hidden.len();
     let count = spiking_step(v_hidden, current_hidden, net.hidden, spikes);
-    current_out.fill(0.0);
-    if count > 0 {
-        for (h, &sp) in spikes.iter().enumerate() {
-            if sp != 0.0 {
-                let w = &net.w_out[h * n_out..(h + 1) * n_out];
-                for (c, &wv) in current_out.iter_mut().zip(w) {
-                    *c += wv;
-                }
-            }
-        }
+    for (o, c) in current_out.iter_mut().enumerate() {
+        *c = if count == 0 { 0.0 } else { dot(spikes, &net.w_out_t[o * n_hid..(o + 1) * n_hid]) };
     }
     if output_spiking {
         spiking_step(v_out, current_out, net.output, out_spikes);
@@ -254,6 +279,15 @@ mod tests {
             genomes.extend(centre.iter().enumerate().map(|(i, &x)| x + 0.3 * (((m * 31 + i * 7) % 13) as f32 / 13.0 - 0.5)));
         }
         (layout, net, fixed, genomes)
+    }
+
+    #[test]
+    fn dot_matches_the_plain_sum_on_exact_values() {
+        let a: Vec<f32> = (0..19).map(|i| i as f32).collect();
+        let b: Vec<f32> = (0..19).map(|i| (i % 3) as f32 - 1.0).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert_eq!(dot(&a, &b), plain);
+        assert_eq!(dot(&[], &[]), 0.0);
     }
 
     #[test]

@@ -294,7 +294,7 @@ pub struct PopulationParams {
     output_stride: usize,
     w_in: Vec<f32>,
     w_in_stride: usize,
-    w_out: Vec<f32>,
+    w_out_t: Vec<f32>,
     w_out_stride: usize,
     members: usize,
 }
@@ -308,8 +308,8 @@ pub struct MemberNetwork<'a> {
     pub output: CoefficientsView<'a>,
     /// inputs × hidden.
     pub w_in: &'a [f32],
-    /// hidden × outputs.
-    pub w_out: &'a [f32],
+    /// The output weights transposed, outputs × hidden, so each output current is one dot product.
+    pub w_out_t: &'a [f32],
 }
 
 impl PopulationParams {
@@ -352,6 +352,15 @@ impl PopulationParams {
         };
         let (w_in, w_in_stride) = weights(Target::InputWeights, &fixed.w_in);
         let (w_out, w_out_stride) = weights(Target::OutputWeights, &fixed.w_out);
+        let (h, o) = (shape.hidden, shape.outputs);
+        let mut w_out_t = vec![0.0; w_out.len()];
+        for (src, dst) in w_out.chunks_exact(h * o).zip(w_out_t.chunks_exact_mut(h * o)) {
+            for i in 0..h {
+                for j in 0..o {
+                    dst[j * h + i] = src[i * o + j];
+                }
+            }
+        }
         Self {
             shape,
             output_spiking: layout.output == OutputLayer::Spiking,
@@ -361,7 +370,7 @@ impl PopulationParams {
             output_stride,
             w_in,
             w_in_stride,
-            w_out,
+            w_out_t,
             w_out_stride,
             members,
         }
@@ -386,7 +395,7 @@ impl PopulationParams {
             hidden: self.hidden.view(m * self.hidden_stride, s.hidden),
             output: self.output.view(m * self.output_stride, s.outputs),
             w_in: &self.w_in[m * self.w_in_stride..][..s.w_in_len()],
-            w_out: &self.w_out[m * self.w_out_stride..][..s.w_out_len()],
+            w_out_t: &self.w_out_t[m * self.w_out_stride..][..s.w_out_len()],
         }
     }
 }

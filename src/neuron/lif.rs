@@ -139,7 +139,7 @@ pub struct CoefficientsView<'a> {
 }
 
 /// One Eq. 2 step of a spiking layer: updates `v` in place, writes spikes (0.0 / 1.0), returns
-/// the spike count.
+/// the spike count. Written branch-free (selects) so the compiler vectorises it.
 #[inline]
 pub fn spiking_step(
     v: &mut [f32],
@@ -153,10 +153,11 @@ pub fn spiking_step(
     let mut count = 0u32;
     for i in 0..n {
         let u = decay[i] * v[i] + gain[i] * current[i] + drive[i];
-        let fired = u >= v_th[i];
-        spikes[i] = if fired { 1.0 } else { 0.0 };
-        v[i] = if fired { v_rest[i] } else { u };
-        count += fired as u32;
+        // All-ones where the neuron fires: selects by bit masks, so the loop has no branch.
+        let mask = ((u >= v_th[i]) as u32).wrapping_neg();
+        spikes[i] = f32::from_bits(mask & 1.0f32.to_bits());
+        v[i] = f32::from_bits((mask & v_rest[i].to_bits()) | (!mask & u.to_bits()));
+        count += mask & 1;
     }
     count
 }
