@@ -54,6 +54,8 @@ pub struct Config {
 pub const PRESETS: &[(&str, &str)] = &[
     ("cartpole", include_str!("../presets/cartpole.toml")),
     ("cartpole-weight", include_str!("../presets/cartpole-weight.toml")),
+    ("memory-neuron", include_str!("../presets/memory-neuron.toml")),
+    ("memory-weight", include_str!("../presets/memory-weight.toml")),
 ];
 
 /// Errors of loading and overriding a configuration; each renders as one line.
@@ -225,6 +227,14 @@ impl Config {
         if self.env.max_steps == 0 {
             return invalid("env.max_steps", "0".into(), "must be at least 1");
         }
+        if self.env.name == "memory_chain" {
+            if self.env.memory_length == 0 {
+                return invalid("env.memory_length", "0".into(), "must be at least 1");
+            }
+            if !(1..=crate::env::memory_chain::MAX_BITS).contains(&self.env.num_bits) {
+                return invalid("env.num_bits", self.env.num_bits.to_string(), "must be 1..=64");
+            }
+        }
         if self.env.episodes == 0 {
             return invalid("env.episodes", "0".into(), "must be at least 1");
         }
@@ -237,8 +247,12 @@ impl Config {
         if !(self.network.dt_ms > 0.0) {
             return invalid("network.dt_ms", self.network.dt_ms.to_string(), "must be positive");
         }
-        if !(self.network.tau_ms > self.network.dt_ms) {
-            return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must exceed network.dt_ms (Δt/τ = sigmoid(a) < 1)");
+        let tau_searched = self.genome.mode != GenomeMode::Weight && self.genome.properties.contains(&crate::network::Property::Tau);
+        if tau_searched && !(self.network.tau_ms > self.network.dt_ms) {
+            return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)");
+        }
+        if !(self.network.tau_ms >= self.network.dt_ms) {
+            return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must be at least network.dt_ms (τ = Δt: no memory)");
         }
         if self.genome.mode != GenomeMode::Weight && self.genome.properties.is_empty() {
             return invalid("genome.properties", "[]".into(), "neuron and both modes need at least one property");

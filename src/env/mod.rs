@@ -3,11 +3,13 @@
 //! The rollout engine drives many states of one environment at once.
 
 pub mod cartpole;
+pub mod memory_chain;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 pub use cartpole::CartPole;
+pub use memory_chain::MemoryChain;
 
 /// The action space of an environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,7 +87,7 @@ pub trait Environment: Sync + Send {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnvConfig {
-    /// Environment name: `cartpole`.
+    /// Environment name: `cartpole` or `memory_chain`.
     pub name: String,
     /// Step limit per episode.
     pub max_steps: usize,
@@ -93,16 +95,20 @@ pub struct EnvConfig {
     pub episodes: usize,
     /// Episodes of the centre's evaluation each generation.
     pub eval_episodes: usize,
+    /// memory_chain: memory length L (an episode is L + 1 actions).
+    pub memory_length: usize,
+    /// memory_chain: context bits.
+    pub num_bits: usize,
 }
 
 impl Default for EnvConfig {
     fn default() -> Self {
-        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10 }
+        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10, memory_length: 5, num_bits: 1 }
     }
 }
 
 /// The environment names hetero knows.
-pub const ENV_NAMES: &[&str] = &["cartpole"];
+pub const ENV_NAMES: &[&str] = &["cartpole", "memory_chain"];
 
 /// Runs generic code on the concrete environment a config names (static dispatch inside).
 pub trait EnvVisitor {
@@ -121,6 +127,7 @@ pub struct UnknownEnv(pub String);
 pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Output, UnknownEnv> {
     match config.name.as_str() {
         "cartpole" => Ok(visitor.visit(CartPole::new(config.max_steps))),
+        "memory_chain" => Ok(visitor.visit(MemoryChain::new(config.memory_length, config.num_bits, config.max_steps))),
         other => Err(UnknownEnv(other.to_string())),
     }
 }

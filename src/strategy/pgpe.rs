@@ -11,7 +11,7 @@
 //! ```
 
 use super::optim::{Optimizer, OptimizerKind};
-use super::shaping::centred_ranks;
+use super::shaping::{centred_ranks_with, Ties};
 use super::{take_state, Strategy};
 use crate::rng::{stream_rng, Stream};
 use rand_distr::{Distribution, StandardNormal};
@@ -37,6 +37,8 @@ pub struct PgpeConfig {
     pub max_speed: f64,
     /// ClipUp momentum.
     pub momentum: f64,
+    /// Rank ties: `ordered` (EvoJAX) or `average` (evosax).
+    pub ties: Ties,
 }
 
 impl Default for PgpeConfig {
@@ -49,6 +51,7 @@ impl Default for PgpeConfig {
             optimizer: OptimizerKind::Clipup,
             max_speed: 0.3,
             momentum: 0.9,
+            ties: Ties::Ordered,
         }
     }
 }
@@ -149,7 +152,7 @@ impl Strategy for Pgpe {
 
     fn tell(&mut self, fitness: &[f64]) {
         assert_eq!(fitness.len(), self.population);
-        let shaped = centred_ranks(fitness);
+        let shaped = centred_ranks_with(fitness, self.config.ties);
         let (grad_mu, grad_sigma) = self.gradients(&shaped);
         self.optimizer.ascend(&mut self.mu, &grad_mu);
         let c = self.config.sigma_max_change;

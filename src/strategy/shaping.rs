@@ -1,8 +1,42 @@
 //! Fitness shaping: rank transforms that make a strategy invariant to monotone changes of fitness.
 
-/// Centred ranks in [−0.5, 0.5] (EvoJAX / evosax `centered_rank`): rank/(P − 1) − 0.5, best = +0.5.
-/// Ties get the average of their ranks (as scipy's `rankdata(method="average")`, used by evosax),
-/// so equal fitness always gets equal weight; NaN counts as the worst fitness.
+use serde::{Deserialize, Serialize};
+
+/// How centred ranks treat equal fitness.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ties {
+    /// Tied members get distinct ranks in member order (EvoJAX: a stable argsort). On a plateau
+    /// where every member ties, the update is then a random direction: the search keeps moving.
+    Ordered,
+    /// Tied members share the average rank (evosax, scipy `rankdata`). On a plateau where every
+    /// member ties, the update is exactly zero and the search stops.
+    Average,
+}
+
+/// Centred ranks in [−0.5, 0.5] (EvoJAX `compute_centered_ranks`): rank/(P − 1) − 0.5, best = +0.5;
+/// ties as `ties` says; NaN counts as the worst fitness.
+pub fn centred_ranks_with(fitness: &[f64], ties: Ties) -> Vec<f64> {
+    match ties {
+        Ties::Average => centred_ranks(fitness),
+        Ties::Ordered => {
+            let n = fitness.len();
+            if n < 2 {
+                return vec![0.0; n];
+            }
+            let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| key(fitness[a]).total_cmp(&key(fitness[b])).then(a.cmp(&b)));
+            let mut shaped = vec![0.0; n];
+            for (rank, &i) in order.iter().enumerate() {
+                shaped[i] = rank as f64 / (n - 1) as f64 - 0.5;
+            }
+            shaped
+        }
+    }
+}
+
+/// Centred ranks with average ties (see [`centred_ranks_with`]).
 pub fn centred_ranks(fitness: &[f64]) -> Vec<f64> {
     let n = fitness.len();
     if n < 2 {
@@ -55,6 +89,12 @@ mod tests {
         assert_eq!(centred_ranks(&[f64::NAN, 0.0]), vec![-0.5, 0.5]);
         let s = centred_ranks(&[5.0, 1.0, 1.0, 9.0, 2.0]);
         assert!(s.iter().sum::<f64>().abs() < 1e-12);
+    }
+
+    #[test]
+    fn ordered_ties_follow_member_order() {
+        assert_eq!(centred_ranks_with(&[10.0, 500.0, 500.0, 700.0], Ties::Ordered), vec![-0.5, -1.0 / 6.0, 1.0 / 6.0, 0.5]);
+        assert_eq!(centred_ranks_with(&[3.0, 1.0, 2.0], Ties::Ordered), centred_ranks(&[3.0, 1.0, 2.0]));
     }
 
     #[test]
