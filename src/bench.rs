@@ -4,9 +4,12 @@
 //! hidden 64, one episode per member, PGPE from the initial centre, median seconds per generation
 //! over 12 generations (a generation = ask + population rollout + tell; the centre evaluation is
 //! not timed, as in the peer). member-steps/s counts the steps actually simulated.
+//!
+//! `memory`: the protocol of the peer's bench_memory.py: pop 256, hidden 64, 16 episodes per
+//! member, memory lengths 5, 10, 20, 30; median seconds per generation and generations/s.
 
 use crate::config::{Config, ConfigTree};
-use crate::env::CartPole;
+use crate::env::{CartPole, Environment, MemoryChain};
 use crate::network::genome::PopulationParams;
 use crate::network::GenomeMode;
 use crate::rng::Stream;
@@ -17,58 +20,100 @@ use std::time::Instant;
 
 /// One benchmark row.
 #[derive(Clone, Debug, Serialize)]
-pub struct CartpoleRow {
+pub struct BenchRow {
     /// neuron | weight.
     pub mode: String,
-    /// Step limit.
+    /// Step limit (CartPole) or memory length L (memory_chain).
     pub max_steps: usize,
     /// Median wall seconds per generation.
     pub s_per_generation: f64,
+    /// Generations per second (1 / median).
+    pub generations_per_s: f64,
     /// Member-steps simulated per second (median generation).
     pub member_steps_per_s: f64,
     /// Mean population return in the last timed generation.
     pub mean_return: f64,
 }
 
-/// Runs the CartPole benchmark: both modes × `max_steps`, `generations` timed generations each.
-pub fn cartpole(max_steps: &[usize], generations: u64, population: usize, hidden: usize) -> Vec<CartpoleRow> {
+/// Times `generations` generations (ask + rollout + tell, from the initial centre) of `config`.
+fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) -> (f64, f64, f64) {
+    let model = Model::new(config, env);
+    let centre = model.layout.initial_centre(&config.network, &model.fixed);
+    let mut strategy = config.strategy.build(&centre, 0);
+    let (p, d) = (strategy.population_size(), strategy.dim());
+    let mut pop = vec![0.0f32; p * d];
+    let mut times = Vec::new();
+    let mut steps_done = Vec::new();
+    let mut mean_return = 0.0;
+    for g in 0..generations {
+        let t = Instant::now();
+        strategy.ask(g, &mut pop);
+        let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &pop, p);
+        let r = evaluate(env, &params, config.env.episodes, EpisodeSource { seed: 0, stream: Stream::EnvReset, generation: g });
+        let fitness = r.member_means();
+        strategy.tell(&fitness);
+        times.push(t.elapsed().as_secs_f64());
+        steps_done.push(r.total_steps() as f64);
+        mean_return = fitness.iter().sum::<f64>() / fitness.len() as f64;
+    }
+    let order = median_index(&times);
+    (times[order], steps_done[order] / times[order], mean_return)
+}
+
+fn bench_config(preset: &str, sets: &[String]) -> Config {
+    let mut tree = ConfigTree::load(preset).expect("preset");
+    for s in sets {
+        tree.set(s).expect("key");
+    }
+    tree.finish().expect("valid")
+}
+
+fn mode_name(mode: GenomeMode) -> &'static str {
+    if mode == GenomeMode::Neuron {
+        "neuron"
+    } else {
+        "weight"
+    }
+}
+
+/// CartPole, the JAX peer's protocol: both modes × `max_steps`, hidden 64, one episode per member.
+pub fn cartpole(max_steps: &[usize], generations: u64, population: usize, hidden: usize) -> Vec<BenchRow> {
     let mut rows = Vec::new();
     for mode in [GenomeMode::Neuron, GenomeMode::Weight] {
         for &steps in max_steps {
-            let mut tree = ConfigTree::load("cartpole").expect("preset");
-            tree.set(&format!("env.max_steps={steps}")).expect("key");
-            tree.set(&format!("strategy.population={population}")).expect("key");
-            tree.set(&format!("network.hidden={hidden}")).expect("key");
-            tree.set(&format!("genome.mode={}", if mode == GenomeMode::Neuron { "neuron" } else { "weight" })).expect("key");
-            let config: Config = tree.finish().expect("valid");
-            let env = CartPole::new(steps);
-            let model = Model::new(&config, &env);
-            let centre = model.layout.initial_centre(&config.network, &model.fixed);
-            let mut strategy = config.strategy.build(&centre, 0);
-            let (p, d) = (strategy.population_size(), strategy.dim());
-            let mut pop = vec![0.0f32; p * d];
-            let mut times = Vec::new();
-            let mut steps_done = Vec::new();
-            let mut mean_return = 0.0;
-            for g in 0..generations {
-                let t = Instant::now();
-                strategy.ask(g, &mut pop);
-                let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &pop, p);
-                let r = evaluate(&env, &params, 1, EpisodeSource { seed: 0, stream: Stream::EnvReset, generation: g });
-                let fitness = r.member_means();
-                strategy.tell(&fitness);
-                times.push(t.elapsed().as_secs_f64());
-                steps_done.push(r.total_steps() as f64);
-                mean_return = fitness.iter().sum::<f64>() / fitness.len() as f64;
-            }
-            let order = median_index(&times);
-            rows.push(CartpoleRow {
-                mode: if mode == GenomeMode::Neuron { "neuron" } else { "weight" }.into(),
-                max_steps: steps,
-                s_per_generation: times[order],
-                member_steps_per_s: steps_done[order] / times[order],
-                mean_return,
-            });
+            let config = bench_config(
+                "cartpole",
+                &[
+                    format!("env.max_steps={steps}"),
+                    format!("strategy.population={population}"),
+                    format!("network.hidden={hidden}"),
+                    format!("genome.mode={}", mode_name(mode)),
+                ],
+            );
+            let (s, rate, ret) = time_generations(&config, &CartPole::new(steps), generations);
+            rows.push(BenchRow { mode: mode_name(mode).into(), max_steps: steps, s_per_generation: s, generations_per_s: 1.0 / s, member_steps_per_s: rate, mean_return: ret });
+        }
+    }
+    rows
+}
+
+/// memory_chain, the JAX peer's bench_memory.py protocol: both modes × L, hidden 64, 16 episodes
+/// per member (an episode is always L + 1 steps, so the work does not depend on the policy).
+pub fn memory(lengths: &[usize], generations: u64, population: usize, hidden: usize) -> Vec<BenchRow> {
+    let mut rows = Vec::new();
+    for mode in [GenomeMode::Neuron, GenomeMode::Weight] {
+        for &l in lengths {
+            let config = bench_config(
+                "memory-neuron",
+                &[
+                    format!("env.memory_length={l}"),
+                    format!("strategy.population={population}"),
+                    format!("network.hidden={hidden}"),
+                    format!("genome.mode={}", mode_name(mode)),
+                ],
+            );
+            let (s, rate, ret) = time_generations(&config, &MemoryChain::new(l, 1, 1000), generations);
+            rows.push(BenchRow { mode: mode_name(mode).into(), max_steps: l, s_per_generation: s, generations_per_s: 1.0 / s, member_steps_per_s: rate, mean_return: ret });
         }
     }
     rows

@@ -26,11 +26,27 @@ pub struct RunConfig {
     pub checkpoint_every: u64,
     /// When stdout is not a terminal, print a log line every this many generations.
     pub log_every: u64,
+    /// Stop early once the centre's fitness is at least this (`inf`: never).
+    pub stop_fitness: f64,
+    /// … for this many consecutive generations.
+    pub stop_patience: u64,
+    /// Draw fitness.svg / fitness.png at the end.
+    pub plots: bool,
 }
 
 impl Default for RunConfig {
     fn default() -> Self {
-        Self { description: String::new(), seed: 0, generations: 100, threads: 0, checkpoint_every: 10, log_every: 10 }
+        Self {
+            description: String::new(),
+            seed: 0,
+            generations: 100,
+            threads: 0,
+            checkpoint_every: 10,
+            log_every: 10,
+            stop_fitness: f64::INFINITY,
+            stop_patience: 10,
+            plots: true,
+        }
     }
 }
 
@@ -262,6 +278,9 @@ impl Config {
         }
         if self.run.checkpoint_every == 0 {
             return invalid("run.checkpoint_every", "0".into(), "must be at least 1");
+        }
+        if self.run.stop_patience == 0 {
+            return invalid("run.stop_patience", "0".into(), "must be at least 1");
         }
         if self.run.log_every == 0 {
             return invalid("run.log_every", "0".into(), "must be at least 1");

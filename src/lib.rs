@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod bench;
 pub mod config;
 pub mod env;
+pub mod experiment;
 pub mod io;
 pub mod network;
 pub mod neuron;

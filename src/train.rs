@@ -124,6 +124,15 @@ pub struct Summary {
     pub first_solved_generation: Option<u64>,
     /// Wall time (s).
     pub wall_s: f64,
+    /// Population mean fitness in the last generation.
+    pub last_fitness_mean: f64,
+    /// Population fitness std in the last generation.
+    pub last_fitness_std: f64,
+    /// True when the run stopped early (run.stop_fitness reached for run.stop_patience generations).
+    pub stopped_early: bool,
+    /// The final centre (not in summary.json: it is in params.safetensors).
+    #[serde(skip)]
+    pub centre: Vec<f32>,
 }
 
 /// Facts about a run, given to observers at the start.
@@ -144,7 +153,7 @@ pub struct RunInfo {
 }
 
 /// Watches a run (progress bars, logs); never changes it.
-pub trait Observer {
+pub trait Observer: Send {
     /// Before the first generation of this session.
     fn on_start(&mut self, _info: &RunInfo) {}
     /// After every generation.
@@ -222,11 +231,18 @@ impl Observer for Progress {
     }
 }
 
-/// Trains `config` into `out_dir` (created if needed); resumes from its checkpoint if `resume`.
+/// Trains `config` into `out_dir` (created if needed) on a pool of `run.threads` threads;
+/// resumes from its checkpoint if `resume`.
 pub fn train(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
     let threads = if config.run.threads == 0 { rayon::current_num_threads() } else { config.run.threads };
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| TrainError::Threads(e.to_string()))?;
-    let visitor = TrainVisitor { config, out_dir, resume, observers, pool: &pool, threads };
+    pool.install(|| train_in_current_pool(config, out_dir, resume, observers))
+}
+
+/// As [`train`], on the rayon pool the caller is in (`run.threads` is ignored): many runs can then
+/// share one pool, as `hetero reproduce` does. Results are the same either way.
+pub fn train_in_current_pool(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+    let visitor = TrainVisitor { config, out_dir, resume, observers, threads: rayon::current_num_threads() };
     visit_env(&config.env, visitor).map_err(|e| TrainError::Config(e.to_string()))?
 }
 
@@ -235,7 +251,6 @@ struct TrainVisitor<'a, 'b> {
     out_dir: &'a Path,
     resume: bool,
     observers: &'a mut [&'b mut dyn Observer],
-    pool: &'a rayon::ThreadPool,
     threads: usize,
 }
 
@@ -282,7 +297,7 @@ fn mean_std_min_max(x: &[f64]) -> (f64, f64, f64, f64) {
 }
 
 fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, TrainError> {
-    let TrainVisitor { config, out_dir, resume, observers, pool, threads } = v;
+    let TrainVisitor { config, out_dir, resume, observers, threads } = v;
     let model = Model::new(config, env);
     let centre0 = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre0, config.run.seed);
@@ -330,12 +345,12 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         strategy.ask(g, &mut population);
         let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population, p);
         let source = EpisodeSource { seed: config.run.seed, stream: Stream::EnvReset, generation: g };
-        let result = pool.install(|| evaluate(env, &params, episodes, source));
+        let result = evaluate(env, &params, episodes, source);
         let fitness = result.member_means();
         strategy.tell(&fitness);
         let centre = strategy.centre();
         let centre_source = EpisodeSource { seed: config.run.seed, stream: Stream::CentreEval, generation: g };
-        let centre_returns = pool.install(|| model.evaluate_genome(config, env, &centre, config.env.eval_episodes, centre_source));
+        let centre_returns = model.evaluate_genome(config, env, &centre, config.env.eval_episodes, centre_source);
         let (mean, std, min, max) = mean_std_min_max(&fitness);
         let steps = result.total_steps();
         let row = MetricsRow {
@@ -355,17 +370,26 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         for o in observers.iter_mut() {
             o.on_generation(&row);
         }
+        let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count() as u64
+            + (row.centre_fitness >= config.run.stop_fitness) as u64;
         rows.push(row);
-        let last = g + 1 == config.run.generations;
+        let stop_now = solved_streak >= config.run.stop_patience;
+        let last = g + 1 == config.run.generations || stop_now;
         if (g + 1) % config.run.checkpoint_every == 0 || last {
             metrics_file.sync_data().ok();
             save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64())?;
             save_params(&paths, config, &model, &centre)?;
         }
+        if stop_now {
+            break;
+        }
     }
-    let summary = summarise(config, env, &model, &rows);
+    let mut summary = summarise(config, env, &model, &rows);
+    summary.centre = strategy.centre();
     write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
-    plot_fitness(&paths, &rows)?;
+    if config.run.plots {
+        plot_fitness(&paths, &rows)?;
+    }
     for o in observers.iter_mut() {
         o.on_finish(&summary);
     }
@@ -482,6 +506,10 @@ fn summarise<E: Environment>(config: &Config, env: &E, model: &Model, rows: &[Me
         solved_threshold: threshold,
         first_solved_generation: threshold.and_then(|t| rows.iter().find(|r| r.centre_fitness >= t).map(|r| r.generation)),
         wall_s: last.map_or(0.0, |r| r.wall_s),
+        last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
+        last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
+        stopped_early: last.is_some_and(|r| r.generation < config.run.generations),
+        centre: Vec::new(),
     }
 }
 

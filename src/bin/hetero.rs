@@ -80,9 +80,12 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Reproduce an experiment of the papers.
+    #[command(subcommand)]
+    Reproduce(Reproduce),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: cartpole.
+        /// Which benchmark: cartpole | memory.
         name: String,
         /// One JSON object per row.
         #[arg(long)]
@@ -90,6 +93,34 @@ enum Command {
         /// Timed generations per row.
         #[arg(long, default_value_t = 12)]
         generations: u64,
+        /// Worker threads, 0 = all cores.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum Reproduce {
+    /// Paper A Figure 2: bsuite memory_length, neuron vs weight mode and a homogeneous-τ sweep.
+    MemoryLength {
+        /// Memory lengths (default 1-10,12,14,17,20,25,30,40,50).
+        #[arg(long, value_name = "L,L,...", value_delimiter = ',')]
+        lengths: Option<Vec<usize>>,
+        /// Seeds per (length, arm) (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Generation budget per run (default 1000, Paper A's).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Homogeneous τ values (ms) of the weight-mode sweep (default 5,10,20,40,80,160).
+        #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
+        taus: Option<Vec<f32>>,
+        /// A reduced sweep for smoke tests: L = 1,3,5,10, 2 seeds, 200 generations, τ = 5,20,80.
+        #[arg(long)]
+        quick: bool,
+        /// Output folder (default runs/memory-length, or runs/memory-length-quick).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
         /// Worker threads, 0 = all cores.
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -149,6 +180,49 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
         Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+        Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, quick, out, threads }) => {
+            use hetero::experiment::memory_length::{self, Options};
+            let default_out = PathBuf::from(if quick { "runs/memory-length-quick" } else { "runs/memory-length" });
+            let mut opts = if quick { Options::quick(default_out) } else { Options::full(default_out) };
+            if let Some(l) = lengths {
+                if l.is_empty() || l.contains(&0) {
+                    return Err(Failure(format!("--lengths {l:?}: every length must be at least 1")));
+                }
+                opts.lengths = l;
+            }
+            if let Some(s) = seeds {
+                if s == 0 {
+                    return Err(Failure("--seeds 0: must be at least 1".into()));
+                }
+                opts.seeds = s;
+            }
+            if let Some(g) = generations {
+                if g == 0 {
+                    return Err(Failure("--generations 0: must be at least 1".into()));
+                }
+                opts.generations = g;
+            }
+            if let Some(t) = taus {
+                if let Some(bad) = t.iter().find(|&&t| !(t >= 5.0)) {
+                    return Err(Failure(format!("--taus {bad}: τ must be at least Δt = 5 ms")));
+                }
+                opts.taus_ms = t;
+            }
+            if let Some(o) = out {
+                opts.out = o;
+            }
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+            let start = std::time::Instant::now();
+            let rows = pool.install(|| memory_length::run(&opts))?;
+            println!(
+                "{} runs in {:.1} s on {} threads; results in {}/results.md, results.csv, reward_vs_length.png, tau_sweep.png",
+                rows.len(),
+                start.elapsed().as_secs_f64(),
+                pool.current_num_threads(),
+                opts.out.display()
+            );
+            Ok(())
+        }
     }
 }
 
@@ -346,24 +420,32 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
 }
 
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
-    if name != "cartpole" {
-        return Err(Failure(format!("bench `{name}`: unknown (known: cartpole)")));
+    if name != "cartpole" && name != "memory" {
+        return Err(Failure(format!("bench `{name}`: unknown (known: cartpole, memory)")));
     }
     if generations == 0 {
         return Err(Failure("--generations 0: must be at least 1".into()));
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let steps = [100, 200, 500, 1000];
+    let memory = name == "memory";
+    let column = if memory { "L" } else { "max_steps" };
     if !json {
-        println!("cartpole: pop 256, hidden 64, 1 episode/member, median of {generations} generations, {} threads", pool.current_num_threads());
-        println!("{:<7} {:>9} {:>14} {:>18} {:>12}", "mode", "max_steps", "s/generation", "member-steps/s", "mean return");
+        let episodes = if memory { 16 } else { 1 };
+        println!("{name}: pop 256, hidden 64, {episodes} episode(s)/member, median of {generations} generations, {} threads", pool.current_num_threads());
+        println!("{:<7} {:>9} {:>14} {:>10} {:>18} {:>12}", "mode", column, "s/generation", "gen/s", "member-steps/s", "mean return");
     }
-    let rows = pool.install(|| hetero::bench::cartpole(&steps, generations, 256, 64));
+    let rows = pool.install(|| if memory { hetero::bench::memory(&[5, 10, 20, 30], generations, 256, 64) } else { hetero::bench::cartpole(&[100, 200, 500, 1000], generations, 256, 64) });
     for r in rows {
         if json {
-            println!("{}", serde_json::to_string(&r)?);
+            let mut v = serde_json::to_value(&r)?;
+            if memory {
+                let l = v["max_steps"].take();
+                v.as_object_mut().expect("object").remove("max_steps");
+                v["memory_length"] = l;
+            }
+            println!("{v}");
         } else {
-            println!("{:<7} {:>9} {:>14.5} {:>18.0} {:>12.1}", r.mode, r.max_steps, r.s_per_generation, r.member_steps_per_s, r.mean_return);
+            println!("{:<7} {:>9} {:>14.5} {:>10.1} {:>18.0} {:>12.3}", r.mode, r.max_steps, r.s_per_generation, r.generations_per_s, r.member_steps_per_s, r.mean_return);
         }
     }
     Ok(())

@@ -1,0 +1,70 @@
+//! Reproductions of the papers' experiments. Each composes library pieces (configs, the trainer,
+//! analysis) and holds no equations. Runs are jobs executed in parallel on one rayon pool; a job
+//! whose `result.json` exists is skipped, so an interrupted reproduction continues where it stopped.
+
+pub mod memory_length;
+
+use crate::train::{MetricsRow, Observer, RunInfo, Summary};
+use std::io::IsTerminal;
+use std::sync::Mutex;
+
+/// An observer that says nothing (jobs inside a reproduction).
+pub struct Quiet;
+
+impl Observer for Quiet {
+    fn on_start(&mut self, _info: &RunInfo) {}
+    fn on_generation(&mut self, _row: &MetricsRow) {}
+    fn on_finish(&mut self, _summary: &Summary) {}
+}
+
+/// Progress over the jobs of a reproduction: a bar on a terminal, a line per job otherwise.
+pub struct JobProgress {
+    bar: Option<indicatif::ProgressBar>,
+    done: Mutex<usize>,
+    total: usize,
+}
+
+impl JobProgress {
+    /// Progress over `total` jobs.
+    pub fn new(total: usize, what: &str) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(&format!("{what} {{bar:30.cyan/blue}} {{pos}}/{{len}} runs {{msg}} [{{elapsed_precise}}<{{eta_precise}}]"))
+                    .expect("valid template"),
+            );
+            bar
+        });
+        Self { bar, done: Mutex::new(0), total }
+    }
+
+    /// One job finished with this description.
+    pub fn finished(&self, line: &str) {
+        let mut done = self.done.lock().expect("progress lock");
+        *done += 1;
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(line.to_string());
+                bar.inc(1);
+            }
+            None => println!("[{:>4}/{}] {line}", *done, self.total),
+        }
+    }
+
+    /// All jobs finished.
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+    }
+}
+
+/// Mean and population standard deviation.
+pub fn mean_std(x: &[f64]) -> (f64, f64) {
+    if x.is_empty() {
+        return (f64::NAN, f64::NAN);
+    }
+    let n = x.len() as f64;
+    let m = x.iter().sum::<f64>() / n;
+    (m, (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt())
+}
