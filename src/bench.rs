@@ -29,7 +29,7 @@ pub struct BenchRow {
     pub s_per_generation: f64,
     /// Generations per second (1 / median).
     pub generations_per_s: f64,
-    /// Member-steps simulated per second (median generation).
+    /// Member-steps actually simulated per second (median generation; duplicate episodes count once).
     pub member_steps_per_s: f64,
     /// Mean population return in the last timed generation.
     pub mean_return: f64,
@@ -53,7 +53,7 @@ fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) 
         let fitness = r.member_means();
         strategy.tell(&fitness);
         times.push(t.elapsed().as_secs_f64());
-        steps_done.push(r.total_steps() as f64);
+        steps_done.push(r.simulated_steps as f64);
         mean_return = fitness.iter().sum::<f64>() / fitness.len() as f64;
     }
     let order = median_index(&times);

@@ -9,6 +9,12 @@
 //! the output layer; decode the action; step the environment. Lanes whose episode ended leave the live list and cost nothing.
 //! All scratch is allocated per chunk before its time loop; the loop itself does not allocate.
 //!
+//! Duplicate episodes: environments draw all their randomness at reset and step
+//! deterministically, and the network is deterministic, so two episodes of one member from equal
+//! initial states are the same episode. Each distinct initial state is simulated once per member
+//! and its outcome copied to the duplicates (bsuite's memory_length with one context bit has only
+//! two distinct episodes, so 16 episodes per member cost 2). Results are identical either way.
+//!
 //! Determinism: a lane's arithmetic depends only on its own member and episode, never on the
 //! chunking or the thread that runs it, and reductions over lanes are done afterwards in lane
 //! order, so results are bit-identical for any thread count.
@@ -52,6 +58,8 @@ pub struct RolloutResult {
     pub lane_steps: Vec<u32>,
     /// Total hidden-layer spikes over all lanes and steps.
     pub hidden_spikes: u64,
+    /// Member-steps actually simulated (duplicate episodes are simulated once).
+    pub simulated_steps: u64,
     /// Episodes per member.
     pub episodes: usize,
 }
@@ -105,23 +113,50 @@ pub fn project_rows(x: &[f32], k: usize, w: &[f32], n: usize, out: &mut [f32]) {
 /// Evaluates every member of `params` for `episodes` episodes on `env`.
 pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: usize, source: EpisodeSource) -> RolloutResult {
     let members = params.members();
-    let lanes = members * episodes;
     let initial: Vec<E::State> = (0..episodes)
         .map(|e| env.reset(&mut stream_rng(source.seed, source.stream, [source.generation, e as u64, 0])))
         .collect();
-    let mut lane_returns = vec![0.0; lanes];
-    let mut lane_steps = vec![0u32; lanes];
+    // Distinct initial states, and which one each episode starts from.
+    let mut distinct: Vec<E::State> = Vec::new();
+    let mut which = Vec::with_capacity(episodes);
+    for state in &initial {
+        match distinct.iter().position(|d| d == state) {
+            Some(k) => which.push(k),
+            None => {
+                which.push(distinct.len());
+                distinct.push(state.clone());
+            }
+        }
+    }
+    let d = distinct.len();
+    let lanes = members * d;
+    let mut returns = vec![0.0; lanes];
+    let mut steps = vec![0u32; lanes];
+    let mut spikes = vec![0u64; lanes];
     let size = chunk_size(lanes);
-    let spikes: u64 = lane_returns
+    returns
         .par_chunks_mut(size)
-        .zip(lane_steps.par_chunks_mut(size))
+        .zip(steps.par_chunks_mut(size))
+        .zip(spikes.par_chunks_mut(size))
         .enumerate()
-        .map(|(chunk, (returns, steps))| run_chunk(env, params, episodes, &initial, chunk * size, returns, steps))
-        .sum();
-    RolloutResult { lane_returns, lane_steps, hidden_spikes: spikes, episodes }
+        .for_each(|(chunk, ((r, st), sp))| run_chunk(env, params, d, &distinct, chunk * size, r, st, sp));
+    let simulated_steps = steps.iter().map(|&s| s as u64).sum();
+    let mut lane_returns = Vec::with_capacity(members * episodes);
+    let mut lane_steps = Vec::with_capacity(members * episodes);
+    let mut hidden_spikes = 0u64;
+    for m in 0..members {
+        for &k in &which {
+            lane_returns.push(returns[m * d + k]);
+            lane_steps.push(steps[m * d + k]);
+            hidden_spikes += spikes[m * d + k];
+        }
+    }
+    RolloutResult { lane_returns, lane_steps, hidden_spikes, simulated_steps, episodes }
 }
 
-/// Runs lanes `first..first + returns.len()` to the end of their episodes; returns hidden spikes.
+/// Runs lanes `first..first + returns.len()` to the end of their episodes (lane = member ·
+/// `episodes` + episode), writing each lane's return, steps and hidden spikes.
+#[allow(clippy::too_many_arguments)]
 fn run_chunk<E: Environment>(
     env: &E,
     params: &PopulationParams,
@@ -130,7 +165,8 @@ fn run_chunk<E: Environment>(
     first: usize,
     returns: &mut [f64],
     steps: &mut [u32],
-) -> u64 {
+    lane_spikes: &mut [u64],
+) {
     let shape = params.shape;
     let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
     let n = returns.len();
@@ -154,7 +190,6 @@ fn run_chunk<E: Environment>(
     }
     let shared_w_in = params.shares_input_weights();
     let action_space = env.action_space();
-    let mut total_spikes = 0u64;
     while !s.live.is_empty() {
         let live_count = s.live.len();
         for (slot, &lane) in s.live.iter().enumerate() {
@@ -174,7 +209,7 @@ fn run_chunk<E: Environment>(
         while slot < live_count {
             let lane = s.live[slot];
             let net = params.member(member_of(lane));
-            total_spikes += network_step(
+            lane_spikes[lane] += network_step(
                 &net,
                 params.output_spiking,
                 &s.current_hidden[slot * n_hid..(slot + 1) * n_hid],
@@ -197,7 +232,6 @@ fn run_chunk<E: Environment>(
         }
         s.live.truncate(kept);
     }
-    total_spikes
 }
 
 /// Σ_i a_i·b_i with eight partial sums in a fixed order (vectorises; deterministic).
@@ -348,5 +382,36 @@ mod tests {
         };
         assert_eq!(run(1), run(2));
         assert_eq!(run(1), run(3));
+    }
+
+    /// Episodes from equal initial states are simulated once and give the same result as
+    /// simulating each of them.
+    #[test]
+    fn duplicate_initial_states_are_simulated_once() {
+        use crate::env::MemoryChain;
+        let net = NetworkConfig { hidden: 16, ..Default::default() };
+        let shape = NetworkShape { inputs: 3, hidden: 16, outputs: 2 };
+        let fixed = FixedWeights::lecun(shape, 0);
+        let layout = GenomeLayout::new(shape, OutputLayer::Leaky, &GenomeConfig::default());
+        let centre = layout.initial_centre(&net, &fixed);
+        let genomes: Vec<f32> = (0..8).flat_map(|m| centre.iter().enumerate().map(move |(i, &x)| x + 0.2 * (((m * 7 + i * 3) % 11) as f32 / 11.0 - 0.5))).collect();
+        let params = PopulationParams::build(&layout, &net, &fixed, &genomes, 8);
+        let env = MemoryChain::new(4, 1, 1000);
+        let source = EpisodeSource { seed: 2, stream: Stream::EnvReset, generation: 1 };
+        let all = evaluate(&env, &params, 16, source);
+        assert_eq!(all.simulated_steps, 8 * 2 * 5, "two distinct contexts, 5 steps each");
+        assert_eq!(all.total_steps(), 8 * 16 * 5);
+        // Each episode on its own gives the same return and spikes.
+        for e in 0..16 {
+            let initial = env.reset(&mut stream_rng(2, Stream::EnvReset, [1, e as u64, 0]));
+            for m in 0..8 {
+                let one = PopulationParams::build(&layout, &net, &fixed, &genomes[m * layout.dim..(m + 1) * layout.dim], 1);
+                let mut r = vec![0.0];
+                let mut st = vec![0u32];
+                let mut sp = vec![0u64];
+                run_chunk(&env, &one, 1, std::slice::from_ref(&initial), 0, &mut r, &mut st, &mut sp);
+                assert_eq!(all.lane_returns[m * 16 + e], r[0], "member {m} episode {e}");
+            }
+        }
     }
 }

@@ -57,9 +57,13 @@ impl Transition {
 }
 
 /// A single-agent episodic task.
+///
+/// Contract: all randomness is drawn in [`Environment::reset`]; [`Environment::step`] is a
+/// deterministic function of the state and the action. The rollout engine relies on it to
+/// simulate equal initial states only once per member.
 pub trait Environment: Sync + Send {
     /// The dynamic state of one episode.
-    type State: Clone + Send + Sync;
+    type State: Clone + Send + Sync + PartialEq;
 
     /// Name used in configs and on the command line.
     fn name(&self) -> &'static str;
