@@ -226,44 +226,41 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     lengths.sort_unstable();
     lengths.dedup();
     let seeds = rows.iter().map(|r| r.seed).max().map_or(0, |s| s + 1);
+    let table = |value: &dyn Fn(usize, &Arm) -> String| -> String {
+        let mut t = String::from("| L |");
+        for a in arms {
+            let _ = write!(t, " {} |", a.name);
+        }
+        t.push_str("\n|---|");
+        t.push_str(&"---|".repeat(arms.len()));
+        t.push('\n');
+        for &l in &lengths {
+            let _ = write!(t, "| {l} |");
+            for a in arms {
+                let _ = write!(t, " {} |", value(l, a));
+            }
+            t.push('\n');
+        }
+        t
+    };
     let mut md = format!(
         "Centre reward (mean ± std over {seeds} seeds; each centre scored on {} fresh episodes) after at most {} generations. \
          `neuron`: fixed random weights, hidden properties searched; `weight-tauT`: homogeneous neurons with τ = T ms, weights searched. \
-         {} searched parameters in every arm.\n\n| L |",
+         {} searched parameters in every arm.\n\n",
         opts.final_episodes,
         opts.generations,
         rows.first().map_or(0, |r| r.parameters)
     );
-    for a in arms {
-        let _ = write!(md, " {} |", a.name);
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(arms.len()));
-    md.push('\n');
-    for &l in &lengths {
-        let _ = write!(md, "| {l} |");
-        for a in arms {
-            let (m, s) = cell(l, &a.name, |r| r.centre_reward);
-            let _ = write!(md, " {m:.2} ± {s:.2} |");
-        }
-        md.push('\n');
-    }
-    md.push_str("\nPopulation mean reward in the last generation (Paper A's measure), mean over seeds:\n\n| L |");
-    for a in arms {
-        let _ = write!(md, " {} |", a.name);
-    }
-    md.push_str("\n|---|");
-    md.push_str(&"---|".repeat(arms.len()));
-    md.push('\n');
-    for &l in &lengths {
-        let _ = write!(md, "| {l} |");
-        for a in arms {
-            let (m, _) = cell(l, &a.name, |r| r.population_mean);
-            let (g, _) = cell(l, &a.name, |r| r.generations_used as f64);
-            let _ = write!(md, " {m:.2} ({g:.0} gen) |");
-        }
-        md.push('\n');
-    }
+    md.push_str(&table(&|l, a| {
+        let (m, s) = cell(l, &a.name, |r| r.centre_reward);
+        format!("{m:.2} ± {s:.2}")
+    }));
+    md.push_str("\nPopulation mean reward in the last generation (Paper A's measure) and generations used, mean over seeds:\n\n");
+    md.push_str(&table(&|l, a| {
+        let (m, _) = cell(l, &a.name, |r| r.population_mean);
+        let (g, _) = cell(l, &a.name, |r| r.generations_used as f64);
+        format!("{m:.2} ({g:.0} gen)")
+    }));
     write_atomic(&out.join("results.md"), md.as_bytes())?;
 
     let series = |arm: &Arm, label: String| -> Series {

@@ -105,6 +105,23 @@ impl StrategyConfig {
     }
 }
 
+/// Mirrored sampling (SPEC §4.1): for pair j, draws ε_j ~ N(0, I) into `eps` (pairs × d) and
+/// writes members 2j = μ + σ ⊙ ε_j and 2j + 1 = μ − σ ⊙ ε_j (interleaved, as EvoJAX).
+pub(crate) fn sample_mirrored(rng: &mut rand_chacha::ChaCha8Rng, mu: &[f64], sigma: impl Fn(usize) -> f64, eps: &mut [f64], population: &mut [f32]) {
+    use rand_distr::{Distribution, StandardNormal};
+    let d = mu.len();
+    for (e, pair) in eps.chunks_exact_mut(d).zip(population.chunks_exact_mut(2 * d)) {
+        let (plus, minus) = pair.split_at_mut(d);
+        for i in 0..d {
+            let x: f64 = StandardNormal.sample(rng);
+            e[i] = x;
+            let delta = sigma(i) * x;
+            plus[i] = (mu[i] + delta) as f32;
+            minus[i] = (mu[i] - delta) as f32;
+        }
+    }
+}
+
 /// Reads a named vector of an expected length from a saved state.
 pub(crate) fn take_state(state: &HashMap<String, Vec<f64>>, name: &str, len: usize) -> Result<Vec<f64>, String> {
     let v = state.get(name).ok_or_else(|| format!("missing `{name}`"))?;

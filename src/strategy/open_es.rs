@@ -4,9 +4,8 @@
 
 use super::optim::{Optimizer, OptimizerKind};
 use super::shaping::centred_ranks;
-use super::{take_state, Strategy};
+use super::{sample_mirrored, take_state, Strategy};
 use crate::rng::{stream_rng, Stream};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -66,16 +65,9 @@ impl Strategy for OpenEs {
     }
 
     fn ask(&mut self, generation: u64, population: &mut [f32]) {
-        let d = self.mu.len();
         let mut rng = stream_rng(self.seed, Stream::StrategyNoise, [generation, 0, 0]);
-        for j in 0..self.population / 2 {
-            for i in 0..d {
-                let eps: f64 = StandardNormal.sample(&mut rng);
-                self.noise[j * d + i] = eps;
-                population[2 * j * d + i] = (self.mu[i] + self.config.sigma * eps) as f32;
-                population[(2 * j + 1) * d + i] = (self.mu[i] - self.config.sigma * eps) as f32;
-            }
-        }
+        let sigma = self.config.sigma;
+        sample_mirrored(&mut rng, &self.mu, |_| sigma, &mut self.noise, population);
     }
 
     fn tell(&mut self, fitness: &[f64]) {

@@ -12,9 +12,8 @@
 
 use super::optim::{Optimizer, OptimizerKind};
 use super::shaping::{centred_ranks_with, Ties};
-use super::{take_state, Strategy};
+use super::{sample_mirrored, take_state, Strategy};
 use crate::rng::{stream_rng, Stream};
-use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -64,8 +63,8 @@ pub struct Pgpe {
     mu: Vec<f64>,
     sigma: Vec<f64>,
     optimizer: Optimizer,
-    /// δ_j of the last ask, pairs × dim.
-    scaled_noise: Vec<f64>,
+    /// ε_j of the last ask, pairs × dim (δ_j = σ ⊙ ε_j).
+    noise: Vec<f64>,
 }
 
 impl Pgpe {
@@ -81,7 +80,7 @@ impl Pgpe {
             population,
             seed,
             optimizer,
-            scaled_noise: vec![0.0; population / 2 * d],
+            noise: vec![0.0; population / 2 * d],
         }
     }
 
@@ -106,10 +105,11 @@ impl Pgpe {
             let (fp, fm) = (shaped[2 * j], shaped[2 * j + 1]);
             let diff = (fp - fm) / 2.0;
             let avg = (fp + fm) / 2.0 - baseline;
-            let delta = &self.scaled_noise[j * d..(j + 1) * d];
+            let eps = &self.noise[j * d..(j + 1) * d];
             for i in 0..d {
-                grad_mu[i] += delta[i] * diff;
-                grad_sigma[i] += avg * (delta[i] * delta[i] - self.sigma[i] * self.sigma[i]) / self.sigma[i];
+                let delta = self.sigma[i] * eps[i];
+                grad_mu[i] += delta * diff;
+                grad_sigma[i] += avg * (delta * delta - self.sigma[i] * self.sigma[i]) / self.sigma[i];
             }
         }
         for i in 0..d {
@@ -134,20 +134,9 @@ impl Strategy for Pgpe {
     }
 
     fn ask(&mut self, generation: u64, population: &mut [f32]) {
-        let d = self.mu.len();
         let mut rng = stream_rng(self.seed, Stream::StrategyNoise, [generation, 0, 0]);
-        for j in 0..self.population / 2 {
-            let delta = &mut self.scaled_noise[j * d..(j + 1) * d];
-            for i in 0..d {
-                let eps: f64 = StandardNormal.sample(&mut rng);
-                delta[i] = self.sigma[i] * eps;
-            }
-            let (plus, rest) = population[2 * j * d..(2 * j + 2) * d].split_at_mut(d);
-            for i in 0..d {
-                plus[i] = (self.mu[i] + delta[i]) as f32;
-                rest[i] = (self.mu[i] - delta[i]) as f32;
-            }
-        }
+        let sigma = &self.sigma;
+        sample_mirrored(&mut rng, &self.mu, |i| sigma[i], &mut self.noise, population);
     }
 
     fn tell(&mut self, fitness: &[f64]) {
@@ -223,8 +212,8 @@ mod tests {
         let mut p = Pgpe::new(cfg, &[0.0, 0.0, 0.0], 4, 5);
         let mut pop = vec![0.0f32; 12];
         p.ask(0, &mut pop);
-        let d0: Vec<f64> = p.scaled_noise[0..3].to_vec();
-        let d1: Vec<f64> = p.scaled_noise[3..6].to_vec();
+        let d0: Vec<f64> = (0..3).map(|i| 0.5 * p.noise[i]).collect();
+        let d1: Vec<f64> = (0..3).map(|i| 0.5 * p.noise[3 + i]).collect();
         // Fitness: pair 0 = (4, 3), pair 1 = (1, 2) → ranks 3,2,0,1 → shaped (0.5, 1/6, −0.5, −1/6).
         p.tell(&[4.0, 3.0, 1.0, 2.0]);
         let (f0p, f0m, f1p, f1m) = (0.5, 1.0 / 6.0, -0.5, -1.0 / 6.0);

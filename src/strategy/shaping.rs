@@ -24,9 +24,7 @@ pub fn centred_ranks_with(fitness: &[f64], ties: Ties) -> Vec<f64> {
             if n < 2 {
                 return vec![0.0; n];
             }
-            let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
-            let mut order: Vec<usize> = (0..n).collect();
-            order.sort_by(|&a, &b| key(fitness[a]).total_cmp(&key(fitness[b])).then(a.cmp(&b)));
+            let order = ascending_order(fitness);
             let mut shaped = vec![0.0; n];
             for (rank, &i) in order.iter().enumerate() {
                 shaped[i] = rank as f64 / (n - 1) as f64 - 0.5;
@@ -36,15 +34,30 @@ pub fn centred_ranks_with(fitness: &[f64], ties: Ties) -> Vec<f64> {
     }
 }
 
+/// Fitness with NaN as the worst value.
+fn sort_key(x: f64) -> f64 {
+    if x.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        x
+    }
+}
+
+/// Member indices from worst to best fitness; equal fitness in member order.
+fn ascending_order(fitness: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..fitness.len()).collect();
+    order.sort_by(|&a, &b| sort_key(fitness[a]).total_cmp(&sort_key(fitness[b])).then(a.cmp(&b)));
+    order
+}
+
 /// Centred ranks with average ties (see [`centred_ranks_with`]).
 pub fn centred_ranks(fitness: &[f64]) -> Vec<f64> {
     let n = fitness.len();
     if n < 2 {
         return vec![0.0; n];
     }
-    let key = |x: f64| if x.is_nan() { f64::NEG_INFINITY } else { x };
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| key(fitness[a]).total_cmp(&key(fitness[b])).then(a.cmp(&b)));
+    let key = sort_key;
+    let order = ascending_order(fitness);
     let mut ranks = vec![0.0; n];
     let mut start = 0;
     while start < n {
