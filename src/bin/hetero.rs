@@ -203,7 +203,10 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.generations = g;
             }
             if let Some(t) = taus {
-                if let Some(bad) = t.iter().find(|&&t| !(t >= 5.0)) {
+                // `!(t >= 5)` also refuses NaN.
+                #[allow(clippy::neg_cmp_op_on_partial_ord)]
+                let too_small = |t: f32| !(t >= 5.0);
+                if let Some(bad) = t.iter().find(|&&t| too_small(t)) {
                     return Err(Failure(format!("--taus {bad}: τ must be at least Δt = 5 ms")));
                 }
                 opts.taus_ms = t;

@@ -186,7 +186,7 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
         .collect();
     progress.finish();
     let mut rows = rows?;
-    rows.sort_by(|a, b| (a.length, arm_order(&arms, &a.arm), a.seed).cmp(&(b.length, arm_order(&arms, &b.arm), b.seed)));
+    rows.sort_by_key(|r| (r.length, arm_order(&arms, &r.arm), r.seed));
     write_outputs(opts, &arms, &rows)?;
     Ok(rows)
 }
