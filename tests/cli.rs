@@ -198,3 +198,27 @@ fn presets_are_listed_one_per_line() {
     assert!(text.lines().any(|l| l.starts_with("cartpole ")));
     assert!(text.lines().any(|l| l.starts_with("cartpole-weight ")));
 }
+
+#[test]
+fn reproduce_memory_length_writes_everything_and_reuses_finished_runs() {
+    let dir = scratch("memory");
+    let args = ["reproduce", "memory-length", "--lengths", "1,3", "--seeds", "2", "--generations", "5", "--taus", "5,20", "--out", "ml"];
+    let first = run_in(&dir, &args);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    for f in ["results.csv", "results.md", "reward_vs_length.png", "reward_vs_length.svg", "tau_sweep.png", "tau_L01.png", "tau_by_length.png"] {
+        assert!(dir.join("ml").join(f).exists(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("ml/results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 3 * 2, "2 lengths × 3 arms × 2 seeds");
+    assert!(csv.lines().next().unwrap().starts_with("length,arm,mode,tau_ms,seed,centre_reward,population_mean,population_std,generations_used"));
+    // A second invocation reuses every finished run and writes the same table.
+    let marker = dir.join("ml/runs/L01-neuron-s0/result.json");
+    let before = std::fs::metadata(&marker).unwrap().modified().unwrap();
+    assert!(run_in(&dir, &args).status.success());
+    assert_eq!(std::fs::metadata(&marker).unwrap().modified().unwrap(), before, "a finished run was redone");
+    assert_eq!(std::fs::read_to_string(dir.join("ml/results.csv")).unwrap(), csv);
+    std::fs::remove_dir_all(&dir).unwrap();
+    let empty = scratch("memory-bad");
+    assert_clean_failure(&empty, &["reproduce", "memory-length", "--lengths", "0"], &["--lengths"]);
+    std::fs::remove_dir_all(&empty).unwrap();
+}
