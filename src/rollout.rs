@@ -26,14 +26,265 @@ use crate::neuron::lif::{leaky_step, spiking_step};
 use crate::rng::{stream_rng, Stream};
 use rayon::prelude::*;
 
-/// Most lanes simulated together by one task.
-pub const LANES_PER_CHUNK: usize = 16;
+/// Lanes simulated side by side in one group's slots (the SIMD dimension of the step kernels).
+pub const SLOTS: usize = 16;
 
-/// Lanes per task: at most [`LANES_PER_CHUNK`], fewer when there are few lanes, so that every
-/// thread gets about four tasks (small batches such as the centre's evaluation still spread
-/// over the cores). Chunking never changes results.
-fn chunk_size(lanes: usize) -> usize {
-    (lanes / (4 * rayon::current_num_threads())).clamp(1, LANES_PER_CHUNK)
+/// Lanes per task: about four tasks per thread, at least a full set of slots when there are that
+/// many lanes. Grouping never changes results.
+fn group_size(lanes: usize) -> usize {
+    (lanes / (4 * rayon::current_num_threads())).max(SLOTS.min(lanes)).max(1)
+}
+
+/// One value per slot.
+type Row = [f32; SLOTS];
+
+/// A group's working memory: every per-neuron quantity is a row of [`SLOTS`] values (neuron-major,
+/// slot-minor), so each kernel loop runs across slots without horizontal reductions.
+struct SlotState<S> {
+    /// Lane held by each slot (`usize::MAX`: empty).
+    lane: [usize; SLOTS],
+    state: Vec<Option<S>>,
+    obs: Vec<Row>,
+    hidden: LayerRows,
+    output: LayerRows,
+    /// Per-slot input weights, inputs × hidden rows (weight mode only).
+    w_in: Vec<Row>,
+    /// Per-slot transposed output weights, outputs × hidden rows (weight mode only).
+    w_out_t: Vec<Row>,
+    current_hidden: Vec<Row>,
+    spikes: Vec<Row>,
+    current_out: Vec<Row>,
+    out_spikes: Vec<Row>,
+}
+
+/// One layer's coefficients and potentials, a row per neuron.
+struct LayerRows {
+    decay: Vec<Row>,
+    gain: Vec<Row>,
+    drive: Vec<Row>,
+    v_th: Vec<Row>,
+    v_rest: Vec<Row>,
+    v: Vec<Row>,
+}
+
+impl LayerRows {
+    fn new(n: usize) -> Self {
+        let z = vec![[0.0; SLOTS]; n];
+        Self { decay: z.clone(), gain: z.clone(), drive: z.clone(), v_th: z.clone(), v_rest: z.clone(), v: z }
+    }
+
+    /// Loads one network's layer into slot `k` and sets its potentials to rest.
+    fn load(&mut self, k: usize, c: crate::neuron::lif::CoefficientsView<'_>) {
+        for i in 0..self.v.len() {
+            self.decay[i][k] = c.decay[i];
+            self.gain[i][k] = c.gain[i];
+            self.drive[i][k] = c.drive[i];
+            self.v_th[i][k] = c.v_th[i];
+            self.v_rest[i][k] = c.v_rest[i];
+            self.v[i][k] = c.v_rest[i];
+        }
+    }
+
+    /// Eq. 2 with threshold and reset for every neuron and slot (same operations as
+    /// [`crate::neuron::lif::spiking_step`]); adds each slot's spikes to `count`.
+    #[inline]
+    fn spiking_step(&mut self, current: &[Row], spikes: &mut [Row], count: &mut [u32; SLOTS]) {
+        // Rows are copied into locals so the compiler knows nothing aliases, and vectorises.
+        let mut total = *count;
+        for i in 0..self.v.len() {
+            let (v, c, d, g, dr, th, vr) = (self.v[i], current[i], self.decay[i], self.gain[i], self.drive[i], self.v_th[i], self.v_rest[i]);
+            let mut v_next: Row = [0.0; SLOTS];
+            let mut s: Row = [0.0; SLOTS];
+            for k in 0..SLOTS {
+                let u = d[k] * v[k] + g[k] * c[k] + dr[k];
+                let mask = ((u >= th[k]) as u32).wrapping_neg();
+                s[k] = f32::from_bits(mask & 1.0f32.to_bits());
+                v_next[k] = f32::from_bits((mask & vr[k].to_bits()) | (!mask & u.to_bits()));
+                total[k] += mask & 1;
+            }
+            self.v[i] = v_next;
+            spikes[i] = s;
+        }
+        *count = total;
+    }
+
+    /// Eq. 2 without threshold and reset (same operations as [`crate::neuron::lif::leaky_step`]).
+    #[inline]
+    fn leaky_step(&mut self, current: &[Row]) {
+        for i in 0..self.v.len() {
+            let (v, c, d, g, dr) = (self.v[i], current[i], self.decay[i], self.gain[i], self.drive[i]);
+            let mut v_next: Row = [0.0; SLOTS];
+            for k in 0..SLOTS {
+                v_next[k] = d[k] * v[k] + g[k] * c[k] + dr[k];
+            }
+            self.v[i] = v_next;
+        }
+    }
+}
+
+/// Runs lanes `first..first + returns.len()` (lane = member · `episodes` + episode) through
+/// [`SLOTS`] slots: a slot whose episode ends takes the next pending lane, so the kernels keep
+/// running full rows and finished episodes cost nothing. Per lane, the arithmetic is exactly that
+/// of [`network_step`] after [`project_rows`] (same operations in the same order), so results do
+/// not depend on slots or grouping.
+#[allow(clippy::too_many_arguments)]
+fn run_group<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    initial: &[E::State],
+    first: usize,
+    returns: &mut [f64],
+    steps: &mut [u32],
+    lane_spikes: &mut [u64],
+) {
+    let shape = params.shape;
+    let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
+    let shared_w_in = params.shares_input_weights();
+    let shared_w_out = params.shares_output_weights();
+    let member0 = params.member(0);
+    let mut s = SlotState {
+        lane: [usize::MAX; SLOTS],
+        state: vec![None; SLOTS],
+        obs: vec![[0.0; SLOTS]; n_in],
+        hidden: LayerRows::new(n_hid),
+        output: LayerRows::new(n_out),
+        w_in: if shared_w_in { Vec::new() } else { vec![[0.0; SLOTS]; n_in * n_hid] },
+        w_out_t: if shared_w_out { Vec::new() } else { vec![[0.0; SLOTS]; n_out * n_hid] },
+        current_hidden: vec![[0.0; SLOTS]; n_hid],
+        spikes: vec![[0.0; SLOTS]; n_hid],
+        current_out: vec![[0.0; SLOTS]; n_out],
+        out_spikes: vec![[0.0; SLOTS]; n_out],
+    };
+    let mut obs = vec![0.0f32; n_in];
+    let mut v_out = vec![0.0f32; n_out];
+    let mut action_buffer = vec![0.0f32; n_out];
+    let action_space = env.action_space();
+    let mut next = 0;
+    let load = |s: &mut SlotState<E::State>, k: usize, lane: usize| {
+        let net = params.member((first + lane) / episodes);
+        s.lane[k] = lane;
+        s.state[k] = Some(initial[(first + lane) % episodes].clone());
+        s.hidden.load(k, net.hidden);
+        s.output.load(k, net.output);
+        if !shared_w_in {
+            for (row, &w) in s.w_in.iter_mut().zip(net.w_in) {
+                row[k] = w;
+            }
+        }
+        if !shared_w_out {
+            for (row, &w) in s.w_out_t.iter_mut().zip(net.w_out_t) {
+                row[k] = w;
+            }
+        }
+    };
+    for k in 0..SLOTS.min(returns.len()) {
+        load(&mut s, k, next);
+        next += 1;
+    }
+    let h8 = n_hid - n_hid % 8;
+    loop {
+        let mut any = false;
+        for k in 0..SLOTS {
+            match &s.state[k] {
+                Some(state) => {
+                    any = true;
+                    env.observe(state, &mut obs);
+                    for (row, &x) in s.obs.iter_mut().zip(&obs) {
+                        row[k] = x;
+                    }
+                }
+                None => s.obs.iter_mut().for_each(|row| row[k] = 0.0),
+            }
+        }
+        if !any {
+            break;
+        }
+        // Input projection: current = obs · w_in, summed over inputs in ascending order.
+        for h in 0..n_hid {
+            let mut cur: Row = [0.0; SLOTS];
+            if shared_w_in {
+                let w = member0.w_in;
+                let (x0, w0) = (s.obs[0], w[h]);
+                for k in 0..SLOTS {
+                    cur[k] = x0[k] * w0;
+                }
+                for i in 1..n_in {
+                    let (x, wi) = (s.obs[i], w[i * n_hid + h]);
+                    for k in 0..SLOTS {
+                        cur[k] += x[k] * wi;
+                    }
+                }
+            } else {
+                let (x0, w0) = (s.obs[0], s.w_in[h]);
+                for k in 0..SLOTS {
+                    cur[k] = x0[k] * w0[k];
+                }
+                for i in 1..n_in {
+                    let (x, wi) = (s.obs[i], s.w_in[i * n_hid + h]);
+                    for k in 0..SLOTS {
+                        cur[k] += x[k] * wi[k];
+                    }
+                }
+            }
+            s.current_hidden[h] = cur;
+        }
+        let mut count = [0u32; SLOTS];
+        s.hidden.spiking_step(&s.current_hidden, &mut s.spikes, &mut count);
+        // Output currents: the dot product of spikes and w_out_t, in `dot`'s order.
+        for o in 0..n_out {
+            let mut part = [[0.0f32; SLOTS]; 9];
+            for h in 0..n_hid {
+                let j = if h < h8 { h % 8 } else { 8 };
+                let sp = s.spikes[h];
+                let mut acc = part[j];
+                if shared_w_out {
+                    let w = member0.w_out_t[o * n_hid + h];
+                    for k in 0..SLOTS {
+                        acc[k] += sp[k] * w;
+                    }
+                } else {
+                    let w = s.w_out_t[o * n_hid + h];
+                    for k in 0..SLOTS {
+                        acc[k] += sp[k] * w[k];
+                    }
+                }
+                part[j] = acc;
+            }
+            let mut c: Row = [0.0; SLOTS];
+            for k in 0..SLOTS {
+                c[k] = ((part[0][k] + part[4][k]) + (part[1][k] + part[5][k])) + ((part[2][k] + part[6][k]) + (part[3][k] + part[7][k])) + part[8][k];
+            }
+            s.current_out[o] = c;
+        }
+        if params.output_spiking {
+            let mut ignored = [0u32; SLOTS];
+            s.output.spiking_step(&s.current_out, &mut s.out_spikes, &mut ignored);
+        } else {
+            s.output.leaky_step(&s.current_out);
+        }
+        for k in 0..SLOTS {
+            let Some(state) = s.state[k].as_mut() else { continue };
+            let lane = s.lane[k];
+            for (o, v) in v_out.iter_mut().enumerate() {
+                *v = s.output.v[o][k];
+            }
+            let action = decode(action_space, &v_out, &mut action_buffer);
+            let tr = env.step(state, action);
+            returns[lane] += tr.reward;
+            steps[lane] += 1;
+            lane_spikes[lane] += count[k] as u64;
+            if tr.done() {
+                if next < returns.len() {
+                    load(&mut s, k, next);
+                    next += 1;
+                } else {
+                    s.state[k] = None;
+                    s.lane[k] = usize::MAX;
+                }
+            }
+        }
+    }
 }
 
 /// Which initial states a batch of episodes starts from: episode e of every member starts from
@@ -76,7 +327,8 @@ impl RolloutResult {
     }
 }
 
-/// Per-chunk working memory, structure of arrays.
+/// Working memory of the reference engine.
+#[cfg(test)]
 struct ChunkScratch<S> {
     obs: Vec<f32>,
     current_hidden: Vec<f32>,
@@ -133,13 +385,13 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
     let mut returns = vec![0.0; lanes];
     let mut steps = vec![0u32; lanes];
     let mut spikes = vec![0u64; lanes];
-    let size = chunk_size(lanes);
+    let size = group_size(lanes);
     returns
         .par_chunks_mut(size)
         .zip(steps.par_chunks_mut(size))
         .zip(spikes.par_chunks_mut(size))
         .enumerate()
-        .for_each(|(chunk, ((r, st), sp))| run_chunk(env, params, d, &distinct, chunk * size, r, st, sp));
+        .for_each(|(group, ((r, st), sp))| run_group(env, params, d, &distinct, group * size, r, st, sp));
     let simulated_steps = steps.iter().map(|&s| s as u64).sum();
     let mut lane_returns = Vec::with_capacity(members * episodes);
     let mut lane_steps = Vec::with_capacity(members * episodes);
@@ -154,8 +406,9 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
     RolloutResult { lane_returns, lane_steps, hidden_spikes, simulated_steps, episodes }
 }
 
-/// Runs lanes `first..first + returns.len()` to the end of their episodes (lane = member ·
-/// `episodes` + episode), writing each lane's return, steps and hidden spikes.
+/// Reference engine for tests: lanes one after another through [`network_step`]; writes each
+/// lane's return, steps and hidden spikes.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 fn run_chunk<E: Environment>(
     env: &E,

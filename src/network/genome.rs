@@ -387,6 +387,11 @@ impl PopulationParams {
         self.w_in_stride == 0
     }
 
+    /// True when all members share the output weights (neuron mode).
+    pub fn shares_output_weights(&self) -> bool {
+        self.w_out_stride == 0
+    }
+
     /// Member `m`'s network.
     #[inline]
     pub fn member(&self, m: usize) -> MemberNetwork<'_> {
