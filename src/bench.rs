@@ -33,6 +33,38 @@ pub struct BenchRow {
     pub member_steps_per_s: f64,
     /// Mean population return in the last timed generation.
     pub mean_return: f64,
+    /// Member-steps simulated in the median generation (duplicate episodes once).
+    pub env_steps: f64,
+    /// Neuron updates in the median generation (hidden + output neurons × member-steps).
+    pub neuron_updates: f64,
+    /// Floating-point operations of the network in the median generation (see [`flop_per_step`]).
+    pub flop: f64,
+    /// flop / s_per_generation / 1e9.
+    pub gflops: f64,
+}
+
+/// Network FLOP per member-step: input projection 2·in·H, hidden LIF 5·H (3 multiplies, 2 adds),
+/// output currents 2·H·O (dense), output layer 5·O. The environment and the strategy are not
+/// counted.
+pub fn flop_per_step(inputs: usize, hidden: usize, outputs: usize) -> f64 {
+    (2 * inputs * hidden + 5 * hidden + 2 * hidden * outputs + 5 * outputs) as f64
+}
+
+fn row(mode: GenomeMode, x: usize, (s, steps, ret): (f64, f64, f64), shape: (usize, usize, usize)) -> BenchRow {
+    let (i, h, o) = shape;
+    let flop = steps * flop_per_step(i, h, o);
+    BenchRow {
+        mode: mode_name(mode).into(),
+        max_steps: x,
+        s_per_generation: s,
+        generations_per_s: 1.0 / s,
+        member_steps_per_s: steps / s,
+        mean_return: ret,
+        env_steps: steps,
+        neuron_updates: steps * (h + o) as f64,
+        flop,
+        gflops: flop / s / 1e9,
+    }
 }
 
 /// Times `generations` generations (ask + rollout + tell, from the initial centre) of `config`.
@@ -57,7 +89,7 @@ fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) 
         mean_return = fitness.iter().sum::<f64>() / fitness.len() as f64;
     }
     let order = median_index(&times);
-    (times[order], steps_done[order] / times[order], mean_return)
+    (times[order], steps_done[order], mean_return)
 }
 
 fn bench_config(preset: &str, sets: &[String]) -> Config {
@@ -90,8 +122,8 @@ pub fn cartpole(max_steps: &[usize], generations: u64, population: usize, hidden
                     format!("genome.mode={}", mode_name(mode)),
                 ],
             );
-            let (s, rate, ret) = time_generations(&config, &CartPole::new(steps), generations);
-            rows.push(BenchRow { mode: mode_name(mode).into(), max_steps: steps, s_per_generation: s, generations_per_s: 1.0 / s, member_steps_per_s: rate, mean_return: ret });
+            let timed = time_generations(&config, &CartPole::new(steps), generations);
+            rows.push(row(mode, steps, timed, (4, hidden, 2)));
         }
     }
     rows
@@ -112,8 +144,8 @@ pub fn memory(lengths: &[usize], generations: u64, population: usize, hidden: us
                     format!("genome.mode={}", mode_name(mode)),
                 ],
             );
-            let (s, rate, ret) = time_generations(&config, &MemoryChain::new(l, 1, 1000), generations);
-            rows.push(BenchRow { mode: mode_name(mode).into(), max_steps: l, s_per_generation: s, generations_per_s: 1.0 / s, member_steps_per_s: rate, mean_return: ret });
+            let timed = time_generations(&config, &MemoryChain::new(l, 1, 1000), generations);
+            rows.push(row(mode, l, timed, (3, hidden, 2)));
         }
     }
     rows

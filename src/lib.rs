@@ -9,9 +9,11 @@
 pub mod analysis;
 pub mod bench;
 pub mod config;
+pub mod data;
 pub mod env;
 pub mod experiment;
 pub mod io;
+pub mod machine;
 pub mod network;
 pub mod neuron;
 pub mod rng;

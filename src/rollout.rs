@@ -87,7 +87,7 @@ impl LayerRows {
 
     /// Eq. 2 with threshold and reset for every neuron and slot (same operations as
     /// [`crate::neuron::lif::spiking_step`]); adds each slot's spikes to `count`.
-    #[inline]
+    #[inline(always)]
     fn spiking_step(&mut self, current: &[Row], spikes: &mut [Row], count: &mut [u32; SLOTS]) {
         // Rows are copied into locals so the compiler knows nothing aliases, and vectorises.
         let mut total = *count;
@@ -109,7 +109,7 @@ impl LayerRows {
     }
 
     /// Eq. 2 without threshold and reset (same operations as [`crate::neuron::lif::leaky_step`]).
-    #[inline]
+    #[inline(always)]
     fn leaky_step(&mut self, current: &[Row]) {
         for i in 0..self.v.len() {
             let (v, c, d, g, dr) = (self.v[i], current[i], self.decay[i], self.gain[i], self.drive[i]);
@@ -129,6 +129,47 @@ impl LayerRows {
 /// not depend on slots or grouping.
 #[allow(clippy::too_many_arguments)]
 fn run_group<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    initial: &[E::State],
+    first: usize,
+    returns: &mut [f64],
+    steps: &mut [u32],
+    lane_spikes: &mut [u64],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU supports AVX2 (checked just above).
+            unsafe { run_group_avx2(env, params, episodes, initial, first, returns, steps, lane_spikes) };
+            return;
+        }
+    }
+    run_group_slots(env, params, episodes, initial, first, returns, steps, lane_spikes)
+}
+
+/// [`run_group_slots`] compiled for AVX2 (runtime dispatch; the portable build only assumes SSE2).
+/// FMA stays off, so every operation and result is identical to the portable path.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[allow(clippy::too_many_arguments)]
+unsafe fn run_group_avx2<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    initial: &[E::State],
+    first: usize,
+    returns: &mut [f64],
+    steps: &mut [u32],
+    lane_spikes: &mut [u64],
+) {
+    run_group_slots(env, params, episodes, initial, first, returns, steps, lane_spikes)
+}
+
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn run_group_slots<E: Environment>(
     env: &E,
     params: &PopulationParams,
     episodes: usize,

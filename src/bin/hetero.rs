@@ -85,7 +85,7 @@ enum Command {
     Reproduce(Reproduce),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: cartpole | memory.
+        /// Which benchmark: all | cartpole | memory.
         name: String,
         /// One JSON object per row.
         #[arg(long)]
@@ -423,33 +423,59 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
 }
 
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
-    if name != "cartpole" && name != "memory" {
-        return Err(Failure(format!("bench `{name}`: unknown (known: cartpole, memory)")));
-    }
+    let names: Vec<&str> = match name {
+        "all" => vec!["cartpole", "memory"],
+        "cartpole" | "memory" => vec![name],
+        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory)"))),
+    };
     if generations == 0 {
         return Err(Failure("--generations 0: must be at least 1".into()));
     }
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-    let memory = name == "memory";
-    let column = if memory { "L" } else { "max_steps" };
-    if !json {
-        let episodes = if memory { 16 } else { 1 };
-        println!("{name}: pop 256, hidden 64, {episodes} episode(s)/member, median of {generations} generations, {} threads", pool.current_num_threads());
-        println!("{:<7} {:>9} {:>14} {:>10} {:>18} {:>12}", "mode", column, "s/generation", "gen/s", "member-steps/s", "mean return");
+    let machine = hetero::machine::Machine::detect();
+    let used = pool.current_num_threads();
+    let peak = machine.peak_gflops(used.min(machine.cores));
+    if json {
+        println!("{}", serde_json::json!({"machine": machine, "threads": used, "peak_gflops": peak}));
+    } else {
+        println!("machine: {}", machine.describe());
+        println!("build: portable x86-64 (SSE2 vectors; rustc may not use wider ones), so {:.0}% of the listed peak is the most this build can reach", 100.0 * 4.0 / machine.f32_lanes as f64);
     }
-    let rows = pool.install(|| if memory { hetero::bench::memory(&[5, 10, 20, 30], generations, 256, 64) } else { hetero::bench::cartpole(&[100, 200, 500, 1000], generations, 256, 64) });
-    for r in rows {
-        if json {
-            let mut v = serde_json::to_value(&r)?;
-            if memory {
-                let l = v["max_steps"].take();
-                v.as_object_mut().expect("object").remove("max_steps");
-                v["memory_length"] = l;
-            }
-            println!("{v}");
-        } else {
-            println!("{:<7} {:>9} {:>14.5} {:>10.1} {:>18.0} {:>12.3}", r.mode, r.max_steps, r.s_per_generation, r.generations_per_s, r.member_steps_per_s, r.mean_return);
+    for bench in names {
+        let memory = bench == "memory";
+        let rows = pool.install(|| if memory { hetero::bench::memory(&[5, 10, 20, 30], generations, 256, 64) } else { hetero::bench::cartpole(&[100, 200, 500, 1000], generations, 256, 64) });
+        if !json {
+            let episodes = if memory { 16 } else { 1 };
+            println!();
+            println!("{bench}: pop 256, hidden 64, {episodes} episode(s)/member, median of {generations} generations from the initial centre, {used} threads");
+            println!(
+                "{:<7} {:>9} {:>13} {:>9} {:>15} {:>16} {:>8} {:>8} {:>12}",
+                "mode", if memory { "L" } else { "max_steps" }, "s/generation", "gen/s", "member-steps/s", "neuron-updates/s", "GFLOP/s", "% peak", "mean return"
+            );
         }
+        for r in rows {
+            if json {
+                let mut v = serde_json::to_value(&r)?;
+                v["bench"] = serde_json::json!(bench);
+                v["fraction_of_peak"] = serde_json::json!(peak.map(|p| r.gflops / p));
+                if memory {
+                    let l = v["max_steps"].take();
+                    v.as_object_mut().expect("object").remove("max_steps");
+                    v["memory_length"] = l;
+                }
+                println!("{v}");
+            } else {
+                let pct = peak.map_or("-".to_string(), |p| format!("{:.2}", 100.0 * r.gflops / p));
+                println!(
+                    "{:<7} {:>9} {:>13.5} {:>9.1} {:>15.3e} {:>16.3e} {:>8.2} {:>8} {:>12.3}",
+                    r.mode, r.max_steps, r.s_per_generation, r.generations_per_s, r.member_steps_per_s, r.neuron_updates / r.s_per_generation, r.gflops, pct, r.mean_return
+                );
+            }
+        }
+    }
+    if !json {
+        println!();
+        println!("not yet benchmarked: mnist (issue 5), locomotion (issue 6, feature mujoco), reservoir (issue 7). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
     }
     Ok(())
 }
