@@ -122,63 +122,52 @@ impl LayerRows {
     }
 }
 
+/// The lanes one task runs: lane `first + i` is member `(first + i) / episodes` playing episode
+/// `(first + i) % episodes` from `initial[(first + i) % episodes]`.
+struct Group<'a, E: Environment> {
+    env: &'a E,
+    params: &'a PopulationParams,
+    episodes: usize,
+    initial: &'a [E::State],
+    first: usize,
+}
+
+/// Where a task writes each of its lanes' return, steps and hidden spikes.
+struct LaneOutputs<'a> {
+    returns: &'a mut [f64],
+    steps: &'a mut [u32],
+    spikes: &'a mut [u64],
+}
+
 /// Runs lanes `first..first + returns.len()` (lane = member · `episodes` + episode) through
 /// [`SLOTS`] slots: a slot whose episode ends takes the next pending lane, so the kernels keep
 /// running full rows and finished episodes cost nothing. Per lane, the arithmetic is exactly that
 /// of [`network_step`] after [`project_rows`] (same operations in the same order), so results do
 /// not depend on slots or grouping.
-#[allow(clippy::too_many_arguments)]
-fn run_group<E: Environment>(
-    env: &E,
-    params: &PopulationParams,
-    episodes: usize,
-    initial: &[E::State],
-    first: usize,
-    returns: &mut [f64],
-    steps: &mut [u32],
-    lane_spikes: &mut [u64],
-) {
+fn run_group<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: the CPU supports AVX2 (checked just above).
-            unsafe { run_group_avx2(env, params, episodes, initial, first, returns, steps, lane_spikes) };
+            unsafe { run_group_avx2(group, out) };
             return;
         }
     }
-    run_group_slots(env, params, episodes, initial, first, returns, steps, lane_spikes)
+    run_group_slots(group, out)
 }
 
 /// [`run_group_slots`] compiled for AVX2 (runtime dispatch; the portable build only assumes SSE2).
 /// FMA stays off, so every operation and result is identical to the portable path.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn run_group_avx2<E: Environment>(
-    env: &E,
-    params: &PopulationParams,
-    episodes: usize,
-    initial: &[E::State],
-    first: usize,
-    returns: &mut [f64],
-    steps: &mut [u32],
-    lane_spikes: &mut [u64],
-) {
-    run_group_slots(env, params, episodes, initial, first, returns, steps, lane_spikes)
+unsafe fn run_group_avx2<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
+    run_group_slots(group, out)
 }
 
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn run_group_slots<E: Environment>(
-    env: &E,
-    params: &PopulationParams,
-    episodes: usize,
-    initial: &[E::State],
-    first: usize,
-    returns: &mut [f64],
-    steps: &mut [u32],
-    lane_spikes: &mut [u64],
-) {
+fn run_group_slots<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
+    let Group { env, params, episodes, initial, first } = *group;
+    let LaneOutputs { returns, steps, spikes: lane_spikes } = out;
     let shape = params.shape;
     let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
     let shared_w_in = params.shares_input_weights();
@@ -432,7 +421,10 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
         .zip(steps.par_chunks_mut(size))
         .zip(spikes.par_chunks_mut(size))
         .enumerate()
-        .for_each(|(group, ((r, st), sp))| run_group(env, params, d, &distinct, group * size, r, st, sp));
+        .for_each(|(g, ((returns, steps), spikes))| {
+            let group = Group { env, params, episodes: d, initial: &distinct, first: g * size };
+            run_group(&group, LaneOutputs { returns, steps, spikes });
+        });
     let simulated_steps = steps.iter().map(|&s| s as u64).sum();
     let mut lane_returns = Vec::with_capacity(members * episodes);
     let mut lane_steps = Vec::with_capacity(members * episodes);
@@ -450,17 +442,9 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
 /// Reference engine for tests: lanes one after another through [`network_step`]; writes each
 /// lane's return, steps and hidden spikes.
 #[cfg(test)]
-#[allow(clippy::too_many_arguments)]
-fn run_chunk<E: Environment>(
-    env: &E,
-    params: &PopulationParams,
-    episodes: usize,
-    initial: &[E::State],
-    first: usize,
-    returns: &mut [f64],
-    steps: &mut [u32],
-    lane_spikes: &mut [u64],
-) {
+fn run_chunk<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
+    let Group { env, params, episodes, initial, first } = *group;
+    let LaneOutputs { returns, steps, spikes: lane_spikes } = out;
     let shape = params.shape;
     let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
     let n = returns.len();
@@ -703,7 +687,8 @@ mod tests {
                 let mut r = vec![0.0];
                 let mut st = vec![0u32];
                 let mut sp = vec![0u64];
-                run_chunk(&env, &one, 1, std::slice::from_ref(&initial), 0, &mut r, &mut st, &mut sp);
+                let group = Group { env: &env, params: &one, episodes: 1, initial: std::slice::from_ref(&initial), first: 0 };
+                run_chunk(&group, LaneOutputs { returns: &mut r, steps: &mut st, spikes: &mut sp });
                 assert_eq!(all.lane_returns[m * 16 + e], r[0], "member {m} episode {e}");
             }
         }
