@@ -12,6 +12,7 @@ pub mod config;
 pub mod data;
 pub mod env;
 pub mod experiment;
+pub mod gradient;
 pub mod io;
 pub mod machine;
 pub mod network;
