@@ -157,3 +157,31 @@ fn median_index(x: &[f64]) -> usize {
     idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
     idx[(x.len() - 1) / 2]
 }
+
+/// BPTT throughput: forward and backward passes of `steps`-step episodes of a 4-`hidden`-2
+/// network (weight-mode REINFORCE's per-episode work without the environment), median of
+/// `repeats` timings of `episodes` episodes on one thread. Returns (episodes/s, steps/s).
+pub fn bptt(hidden: usize, steps: usize, episodes: usize, repeats: usize) -> (f64, f64) {
+    use crate::gradient::bptt::{backward, forward, Jacobian, Params, Tape};
+    use crate::gradient::reinforce::initial_params;
+    use crate::gradient::Surrogate;
+    use crate::network::{NetworkConfig, NetworkShape};
+    let shape = NetworkShape { inputs: 4, hidden, outputs: 2 };
+    let p = initial_params(shape, &NetworkConfig { hidden, ..Default::default() }, 0);
+    let inputs: Vec<f64> = (0..steps * 4).map(|i| 0.5 * (i as f64 * 0.37).sin()).collect();
+    let d: Vec<f64> = (0..steps * 2).map(|i| (i as f64 * 0.11).cos()).collect();
+    let mut tape = Tape::with_capacity(&p, steps);
+    let mut grads = Params::zeros(4, hidden, 2);
+    let mut times = Vec::new();
+    for _ in 0..repeats {
+        let t = Instant::now();
+        for _ in 0..episodes {
+            forward(&p, &inputs, Surrogate::DEFAULT, &mut tape);
+            backward(&p, &tape, &d, Surrogate::DEFAULT, Jacobian::WithReset, &mut grads);
+        }
+        times.push(t.elapsed().as_secs_f64());
+    }
+    let s = times[median_index(&times)];
+    std::hint::black_box(&grads);
+    (episodes as f64 / s, (episodes * steps) as f64 / s)
+}

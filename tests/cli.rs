@@ -222,3 +222,22 @@ fn reproduce_memory_length_writes_everything_and_reuses_finished_runs() {
     assert_clean_failure(&empty, &["reproduce", "memory-length", "--lengths", "0"], &["--lengths"]);
     std::fs::remove_dir_all(&empty).unwrap();
 }
+
+#[test]
+fn reproduce_bp_vs_es_quick_writes_its_outputs() {
+    let dir = scratch("bpes");
+    let out = run_in(&dir, &["reproduce", "bp-vs-es", "--quick", "--out", "bp"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["results.csv", "results.md", "reward_vs_max_steps.png", "pre_reset_u.png"] {
+        assert!(dir.join("bp").join(f).exists(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("bp/results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 4 * 2 * 2, "4 arms × 2 max steps × 2 seeds");
+    let md = std::fs::read_to_string(dir.join("bp/results.md")).unwrap();
+    assert!(md.contains("[81.2]") && md.contains("[55.3]"), "Table 5 beside ours: {md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let empty = scratch("bpes-bad");
+    assert_clean_failure(&empty, &["reproduce", "bp-vs-es", "--surrogate", "sinc"], &["--surrogate", "sinc"]);
+    assert_clean_failure(&empty, &["reproduce", "bp-vs-es", "--lr", "-1"], &["--lr"]);
+    std::fs::remove_dir_all(&empty).unwrap();
+}

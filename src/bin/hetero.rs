@@ -85,7 +85,7 @@ enum Command {
     Reproduce(Reproduce),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: all | cartpole | memory.
+        /// Which benchmark: all | cartpole | memory | bptt.
         name: String,
         /// One JSON object per row.
         #[arg(long)]
@@ -101,6 +101,33 @@ enum Command {
 
 #[derive(Subcommand)]
 enum Reproduce {
+    /// Paper A Figure 7 / Table 5: BP (REINFORCE + BPTT) vs ES on CartPole, neuron and weight mode.
+    BpVsEs {
+        /// CartPole step limits (default 100,200,500,1000).
+        #[arg(long = "max-steps", value_name = "N,N,...", value_delimiter = ',')]
+        max_steps: Option<Vec<usize>>,
+        /// Seeds per (arm, max steps) (default 20; Paper A used 100).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// BP learning rate (Adam; default 3e-2). Table 5's sweep: 1e-3, 1e-2, 3e-2, 0.1, 0.3.
+        #[arg(long, value_name = "LR", allow_negative_numbers = true)]
+        lr: Option<f64>,
+        /// BP surrogate: atan:ALPHA (default atan:2), log:ALPHA, triangle, rectangular (Table 6).
+        #[arg(long, value_name = "NAME[:ALPHA]")]
+        surrogate: Option<String>,
+        /// BP recurrent Jacobian: reset (Eq. 9, default) or detached (Eq. 11).
+        #[arg(long, value_name = "reset|detached")]
+        jacobian: Option<String>,
+        /// A reduced study for smoke tests: max steps 100,200, 2 seeds, 8 × 10 ES episodes.
+        #[arg(long)]
+        quick: bool,
+        /// Output folder (default runs/bp-vs-es).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Worker threads, 0 = all cores.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+    },
     /// Paper A Figure 2: bsuite memory_length, neuron vs weight mode and a homogeneous-τ sweep.
     MemoryLength {
         /// Memory lengths (default 1-10,12,14,17,20,25,30,40,50).
@@ -180,6 +207,68 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
         Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+        Command::Reproduce(Reproduce::BpVsEs { max_steps, seeds, lr, surrogate, jacobian, quick, out, threads }) => {
+            use hetero::experiment::bp_vs_es::{self, Options};
+            use hetero::gradient::{Jacobian, Surrogate};
+            let mut opts = Options::full(out.unwrap_or_else(|| PathBuf::from(if quick { "runs/bp-vs-es-quick" } else { "runs/bp-vs-es" })));
+            if quick {
+                opts.max_steps = vec![100, 200];
+                opts.seeds = 2;
+                opts.es_population = 8;
+                opts.es_generations = 10;
+            }
+            if let Some(m) = max_steps {
+                if m.is_empty() || m.contains(&0) {
+                    return Err(Failure(format!("--max-steps {m:?}: every value must be at least 1")));
+                }
+                opts.max_steps = m;
+            }
+            if let Some(s) = seeds {
+                if s == 0 {
+                    return Err(Failure("--seeds 0: must be at least 1".into()));
+                }
+                opts.seeds = s;
+            }
+            if let Some(l) = lr {
+                if !(l > 0.0 && l.is_finite()) {
+                    return Err(Failure(format!("--lr {l}: must be a positive number")));
+                }
+                opts.lr = l;
+            }
+            if let Some(name) = surrogate {
+                let (kind, alpha) = name.split_once(':').map_or((name.as_str(), None), |(k, a)| (k, Some(a)));
+                let alpha = match alpha.map(|a| a.parse::<f64>()) {
+                    None => Ok(2.0),
+                    Some(Ok(a)) if a > 0.0 => Ok(a),
+                    _ => Err(Failure(format!("--surrogate {name}: α must be a positive number"))),
+                }?;
+                opts.surrogate = match kind {
+                    "atan" => Surrogate::ATan { alpha },
+                    "log" => Surrogate::Log { alpha },
+                    "triangle" => Surrogate::Triangle,
+                    "rectangular" => Surrogate::Rectangular,
+                    _ => return Err(Failure(format!("--surrogate {name}: unknown (atan:α, log:α, triangle, rectangular)"))),
+                };
+            }
+            if let Some(j) = jacobian {
+                opts.jacobian = match j.as_str() {
+                    "reset" => Jacobian::WithReset,
+                    "detached" => Jacobian::Detached,
+                    _ => return Err(Failure(format!("--jacobian {j}: expected reset or detached"))),
+                };
+            }
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+            let start = std::time::Instant::now();
+            let rows = pool.install(|| bp_vs_es::run(&opts))?;
+            println!(
+                "{} runs in {:.1} s on {} threads; results in {}/results.md, results.csv, reward_vs_max_steps.png, pre_reset_u.png",
+                rows.len(),
+                start.elapsed().as_secs_f64(),
+                pool.current_num_threads(),
+                opts.out.display()
+            );
+            Ok(())
+        }
         Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, quick, out, threads }) => {
             use hetero::experiment::memory_length::{self, Options};
             let default_out = PathBuf::from(if quick { "runs/memory-length-quick" } else { "runs/memory-length" });
@@ -423,10 +512,20 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
 }
 
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    if name == "bptt" {
+        let (eps, steps) = hetero::bench::bptt(64, 500, 20, 5);
+        if json {
+            println!("{}", serde_json::json!({"bench": "bptt", "hidden": 64, "steps": 500, "episodes_per_s": eps, "steps_per_s": steps, "threads": 1}));
+        } else {
+            println!("bptt: 4-64-2 LIF network, 500-step episodes, forward + backward (reset-path Jacobian, ATan α=2), f64, 1 thread");
+            println!("{eps:.1} episodes/s ({steps:.3e} steps/s); REINFORCE runs one episode per update, so parallelism is across seeds");
+        }
+        return Ok(());
+    }
     let names: Vec<&str> = match name {
         "all" => vec!["cartpole", "memory"],
         "cartpole" | "memory" => vec![name],
-        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory)"))),
+        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt)"))),
     };
     if generations == 0 {
         return Err(Failure("--generations 0: must be at least 1".into()));

@@ -125,6 +125,8 @@ pub struct Tape {
     v_o_prev: Vec<f64>,
     /// Output potentials per step (steps × outputs).
     pub v_o: Vec<f64>,
+    v_h_now: Vec<f64>,
+    v_o_now: Vec<f64>,
 }
 
 impl Tape {
@@ -141,7 +143,54 @@ impl Tape {
             i_o: Vec::with_capacity(steps * o),
             v_o_prev: Vec::with_capacity(steps * o),
             v_o: Vec::with_capacity(steps * o),
+            v_h_now: Vec::with_capacity(h),
+            v_o_now: Vec::with_capacity(o),
         }
+    }
+
+    /// Starts an episode: clears the record and puts every neuron at rest.
+    pub fn begin(&mut self, p: &Params) {
+        self.clear();
+        self.v_h_now.clear();
+        self.v_h_now.extend_from_slice(&p.hidden_neurons.v_rest);
+        self.v_o_now.clear();
+        self.v_o_now.extend_from_slice(&p.output_neurons.v_rest);
+    }
+
+    /// One network step on input `x`, recorded; returns the output potentials.
+    pub fn step(&mut self, p: &Params, x: &[f64], surrogate: Surrogate) -> &[f64] {
+        self.step_with_reset_spike(p, x, surrogate, None)
+    }
+
+    fn step_with_reset_spike(&mut self, p: &Params, x: &[f64], surrogate: Surrogate, reset_spikes: Option<&[f64]>) -> &[f64] {
+        let (n_in, n_h, n_o) = (p.inputs, p.hidden, p.outputs);
+        let (hn, on) = (&p.hidden_neurons, &p.output_neurons);
+        let t = self.steps;
+        self.x.extend_from_slice(&x[..n_in]);
+        self.v_h_prev.extend_from_slice(&self.v_h_now);
+        for h in 0..n_h {
+            let i_h: f64 = (0..n_in).map(|i| x[i] * p.w_in[i * n_h + h]).sum();
+            let k = sigmoid(hn.tau_logit[h]);
+            let v = self.v_h_now[h];
+            let u = v + k * (hn.r[h] * i_h - v + hn.v_rest[h]);
+            let s = surrogate.spike(u - hn.v_th[h]);
+            let s_reset = reset_spikes.map_or(s, |r| r[t * n_h + h]);
+            self.v_h_now[h] = u * (1.0 - s_reset) + hn.v_rest[h] * s_reset;
+            self.i_h.push(i_h);
+            self.u_h.push(u);
+            self.s_h.push(s);
+        }
+        self.v_o_prev.extend_from_slice(&self.v_o_now);
+        for o in 0..n_o {
+            let s_row = &self.s_h[t * n_h..(t + 1) * n_h];
+            let i_o: f64 = (0..n_h).map(|h| s_row[h] * p.w_out[h * n_o + o]).sum();
+            let k = sigmoid(on.tau_logit[o]);
+            self.v_o_now[o] += k * (on.r[o] * i_o - self.v_o_now[o] + on.v_rest[o]);
+            self.i_o.push(i_o);
+        }
+        self.v_o.extend_from_slice(&self.v_o_now);
+        self.steps += 1;
+        &self.v_o_now
     }
 
     fn clear(&mut self) {
@@ -169,38 +218,9 @@ pub fn forward(p: &Params, inputs: &[f64], surrogate: Surrogate, tape: &mut Tape
 /// As [`forward`]; when `reset_spikes` is given (steps × hidden), the reset uses those spikes
 /// instead of the current ones (the function whose exact gradient the detached Jacobian is).
 pub(crate) fn forward_with_reset_spikes(p: &Params, inputs: &[f64], surrogate: Surrogate, reset_spikes: Option<&[f64]>, tape: &mut Tape) {
-    let (n_in, n_h, n_o) = (p.inputs, p.hidden, p.outputs);
-    let steps = inputs.len() / n_in;
-    tape.clear();
-    let hn = &p.hidden_neurons;
-    let on = &p.output_neurons;
-    let mut v_h: Vec<f64> = hn.v_rest.clone();
-    let mut v_o: Vec<f64> = on.v_rest.clone();
-    for t in 0..steps {
-        let x = &inputs[t * n_in..(t + 1) * n_in];
-        tape.x.extend_from_slice(x);
-        tape.v_h_prev.extend_from_slice(&v_h);
-        for h in 0..n_h {
-            let i_h: f64 = (0..n_in).map(|i| x[i] * p.w_in[i * n_h + h]).sum();
-            let k = sigmoid(hn.tau_logit[h]);
-            let u = v_h[h] + k * (hn.r[h] * i_h - v_h[h] + hn.v_rest[h]);
-            let s = surrogate.spike(u - hn.v_th[h]);
-            let s_reset = reset_spikes.map_or(s, |r| r[t * n_h + h]);
-            v_h[h] = u * (1.0 - s_reset) + hn.v_rest[h] * s_reset;
-            tape.i_h.push(i_h);
-            tape.u_h.push(u);
-            tape.s_h.push(s);
-        }
-        let s_row = &tape.s_h[t * n_h..(t + 1) * n_h];
-        tape.v_o_prev.extend_from_slice(&v_o);
-        for o in 0..n_o {
-            let i_o: f64 = (0..n_h).map(|h| s_row[h] * p.w_out[h * n_o + o]).sum();
-            let k = sigmoid(on.tau_logit[o]);
-            v_o[o] += k * (on.r[o] * i_o - v_o[o] + on.v_rest[o]);
-            tape.i_o.push(i_o);
-        }
-        tape.v_o.extend_from_slice(&v_o);
-        tape.steps += 1;
+    tape.begin(p);
+    for x in inputs.chunks_exact(p.inputs) {
+        tape.step_with_reset_spike(p, x, surrogate, reset_spikes);
     }
 }
 

@@ -2,6 +2,7 @@
 //! the 2-layer LIF network with surrogate derivatives of the spike. f64 throughout.
 
 pub mod bptt;
+pub mod reinforce;
 pub mod surrogate;
 
 pub use bptt::{backward, forward, Gradients, Jacobian, NeuronGrads, NeuronParams, Params, Tape};
