@@ -154,6 +154,23 @@ enum Reproduce {
     },
 }
 
+/// `value` if it is at least 1, else the error naming `flag`.
+fn at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(flag: &str, value: T) -> Result<T, Failure> {
+    if value >= T::from(1) {
+        Ok(value)
+    } else {
+        Err(Failure(format!("{flag} {value}: must be at least 1")))
+    }
+}
+
+/// `values` if non-empty and each is at least 1, else the error naming `flag`.
+fn all_at_least_one(flag: &str, values: Vec<usize>) -> Result<Vec<usize>, Failure> {
+    if values.is_empty() || values.contains(&0) {
+        return Err(Failure(format!("{flag} {values:?}: every value must be at least 1")));
+    }
+    Ok(values)
+}
+
 /// A failure to report in one line.
 struct Failure(String);
 
@@ -218,16 +235,10 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.es_generations = 10;
             }
             if let Some(m) = max_steps {
-                if m.is_empty() || m.contains(&0) {
-                    return Err(Failure(format!("--max-steps {m:?}: every value must be at least 1")));
-                }
-                opts.max_steps = m;
+                opts.max_steps = all_at_least_one("--max-steps", m)?;
             }
             if let Some(s) = seeds {
-                if s == 0 {
-                    return Err(Failure("--seeds 0: must be at least 1".into()));
-                }
-                opts.seeds = s;
+                opts.seeds = at_least_one("--seeds", s)?;
             }
             if let Some(l) = lr {
                 if !(l > 0.0 && l.is_finite()) {
@@ -274,22 +285,13 @@ fn run(command: Command) -> Result<(), Failure> {
             let default_out = PathBuf::from(if quick { "runs/memory-length-quick" } else { "runs/memory-length" });
             let mut opts = if quick { Options::quick(default_out) } else { Options::full(default_out) };
             if let Some(l) = lengths {
-                if l.is_empty() || l.contains(&0) {
-                    return Err(Failure(format!("--lengths {l:?}: every length must be at least 1")));
-                }
-                opts.lengths = l;
+                opts.lengths = all_at_least_one("--lengths", l)?;
             }
             if let Some(s) = seeds {
-                if s == 0 {
-                    return Err(Failure("--seeds 0: must be at least 1".into()));
-                }
-                opts.seeds = s;
+                opts.seeds = at_least_one("--seeds", s)?;
             }
             if let Some(g) = generations {
-                if g == 0 {
-                    return Err(Failure("--generations 0: must be at least 1".into()));
-                }
-                opts.generations = g;
+                opts.generations = at_least_one("--generations", g)?;
             }
             if let Some(t) = taus {
                 // `!(t >= 5)` also refuses NaN.
@@ -411,9 +413,7 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
     if !run_dir.is_dir() {
         return Err(Failure(format!("{}: no such run directory", run_dir.display())));
     }
-    if episodes == 0 {
-        return Err(Failure("--episodes 0: must be at least 1".into()));
-    }
+    at_least_one("--episodes", episodes)?;
     let paths = RunPaths::new(run_dir);
     if !paths.params.exists() {
         return Err(Failure(format!("{}: missing (the run has not reached its first checkpoint)", paths.params.display())));
@@ -527,9 +527,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
         "cartpole" | "memory" => vec![name],
         _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt)"))),
     };
-    if generations == 0 {
-        return Err(Failure("--generations 0: must be at least 1".into()));
-    }
+    at_least_one("--generations", generations)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let machine = hetero::machine::Machine::detect();
     let used = pool.current_num_threads();
