@@ -1,13 +1,16 @@
-//! Population evaluation: every (member, episode) pair is a *lane*; lanes run in chunks of up
-//! to [`LANES_PER_CHUNK`] in lockstep, chunks spread over the rayon pool (work stealing, so
-//! chunks whose episodes end early free their thread).
+//! Population evaluation: every (member, episode) pair is a *lane*. Lanes are split into groups
+//! spread over the rayon pool (work stealing: a thread whose group finishes early takes another).
+//! A group runs its lanes through [`SLOTS`] slots side by side, neuron-major and slot-minor, so
+//! every kernel vectorises across slots; a slot whose episode ends is refilled with the group's
+//! next lane, so finished episodes cost nothing and the rows stay full.
 //!
-//! Per step and chunk: observe every live lane; project the observations through `w_in` (when
-//! the weights are shared — neuron mode — this is one (live × inputs)·(inputs × hidden) matrix
-//! product); run the hidden LIF layer of each lane with its member's coefficients; compute the
-//! output currents as dot products of the spike vector with the transposed output weights; step
-//! the output layer; decode the action; step the environment. Lanes whose episode ended leave the live list and cost nothing.
-//! All scratch is allocated per chunk before its time loop; the loop itself does not allocate.
+//! Per step: observe every occupied slot; project the observations through `w_in` (in neuron
+//! mode the weights are shared: one (slots × inputs)·(inputs × hidden) product); step the hidden
+//! LIF layer with each slot's own coefficients; output currents = spikes · transposed output
+//! weights; step the output layer; decode actions; step the environments. All scratch is
+//! allocated per group before its time loop; the loop itself does not allocate (tested with a
+//! counting allocator). The kernels are compiled twice, portable (SSE2) and AVX2 (picked at run
+//! time; FMA off, so results are identical).
 //!
 //! Duplicate episodes: environments draw all their randomness at reset and step
 //! deterministically, and the network is deterministic, so two episodes of one member from equal

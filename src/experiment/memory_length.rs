@@ -7,7 +7,7 @@
 //! Each (L, arm, seed) is one training run of up to `generations` generations that stops early
 //! once its centre scores a perfect 1.0 on 100 fresh episodes for 10 generations in a row; its
 //! centre is then scored on `final_episodes` fresh episodes. Outputs in `out`: results.csv,
-//! results.md, reward_vs_length.{svg,png}, tau_sweep.{svg,png}, tau_L<L>.{svg,png} (learned τ of
+//! results.md, reward_vs_length.{svg,png}, tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
 //! the neuron-mode runs), tau_by_length.{svg,png}, and runs/ with every run's directory.
 
 use super::{mean_std, JobProgress, Quiet};

@@ -107,7 +107,7 @@ pub fn policy_gradient_targets(rewards: &[f64], actions: &[usize], probs: &[f64]
     }
 }
 
-/// Trains `params` on `env` with REINFORCE; episodes start from (seed, EnvReset, [episode]) and
+/// Trains `params` on `env` with REINFORCE; episodes start from `(seed, EnvReset, [episode])` and
 /// actions are drawn from (seed, Auxiliary) streams, so a run is reproducible from its seed.
 pub fn train<E: Environment>(env: &E, mut params: Params, config: ReinforceConfig, seed: u64) -> ReinforceRun {
     let n_o = params.outputs;
