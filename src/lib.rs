@@ -10,6 +10,8 @@ pub mod analysis;
 pub mod bench;
 pub mod config;
 pub mod data;
+#[cfg(feature = "mpi")]
+pub mod distributed;
 pub mod env;
 pub mod experiment;
 pub mod gradient;

@@ -287,6 +287,35 @@ impl Model {
     }
 }
 
+/// True when this process writes the run's files (always, unless it is a non-zero MPI rank).
+fn writes_files() -> bool {
+    #[cfg(feature = "mpi")]
+    {
+        crate::distributed::is_writer()
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        true
+    }
+}
+
+/// Evaluates the population, split across MPI ranks when there are several (feature `mpi`):
+/// each rank decodes and runs only its share, then all ranks gather the whole result.
+fn evaluate_population<E: Environment>(env: &E, model: &Model, config: &Config, population: &[f32], members: usize, source: EpisodeSource) -> crate::rollout::RolloutResult {
+    let d = model.layout.dim;
+    #[cfg(feature = "mpi")]
+    {
+        if let Some((rank, size)) = crate::distributed::ranks() {
+            let (lo, hi) = crate::distributed::share(members, rank, size);
+            let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[lo * d..hi * d], hi - lo);
+            let local = evaluate(env, &params, config.env.episodes, source);
+            return crate::distributed::gather(&local, members);
+        }
+    }
+    let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[..members * d], members);
+    evaluate(env, &params, config.env.episodes, source)
+}
+
 fn mean_std_min_max(x: &[f64]) -> (f64, f64, f64, f64) {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
@@ -304,7 +333,10 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     let p = strategy.population_size();
     let d = strategy.dim();
     let paths = RunPaths::new(out_dir);
-    std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+    let writer = writes_files();
+    if writer {
+        std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+    }
 
     let mut rows: Vec<MetricsRow> = Vec::new();
     let mut start = 0u64;
@@ -321,9 +353,12 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
         }
     }
-    write_atomic(&paths.config, config.to_toml().as_bytes())?;
-    rewrite_metrics(&paths.metrics, &rows)?;
-    let mut metrics_file = std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+    let mut metrics_file = None;
+    if writer {
+        write_atomic(&paths.config, config.to_toml().as_bytes())?;
+        rewrite_metrics(&paths.metrics, &rows)?;
+        metrics_file = Some(std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?);
+    }
 
     let info = RunInfo {
         out_dir: out_dir.to_path_buf(),
@@ -341,11 +376,12 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     let mut population = vec![0.0f32; p * d];
     let t0 = Instant::now();
     for g in start..config.run.generations {
+        #[cfg(feature = "mpi")]
+        crate::distributed::maybe_fail(g);
         let tg = Instant::now();
         strategy.ask(g, &mut population);
-        let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population, p);
         let source = EpisodeSource { seed: config.run.seed, stream: Stream::EnvReset, generation: g };
-        let result = evaluate(env, &params, episodes, source);
+        let result = evaluate_population(env, &model, config, &population, p, source);
         let fitness = result.member_means();
         strategy.tell(&fitness);
         let centre = strategy.centre();
@@ -366,7 +402,9 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             episodes_per_s: (p * episodes) as f64 / tg.elapsed().as_secs_f64(),
             wall_s: wall_before + t0.elapsed().as_secs_f64(),
         };
-        writeln!(metrics_file, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+        if let Some(f) = metrics_file.as_mut() {
+            writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+        }
         for o in observers.iter_mut() {
             o.on_generation(&row);
         }
@@ -375,8 +413,10 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         rows.push(row);
         let stop_now = solved_streak >= config.run.stop_patience;
         let last = g + 1 == config.run.generations || stop_now;
-        if (g + 1) % config.run.checkpoint_every == 0 || last {
-            metrics_file.sync_data().ok();
+        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
+            if let Some(f) = metrics_file.as_ref() {
+                f.sync_data().ok();
+            }
             save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64())?;
             save_params(&paths, config, &model, &centre)?;
         }
@@ -386,9 +426,11 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     }
     let mut summary = summarise(config, env, &model, &rows);
     summary.centre = strategy.centre();
-    write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
-    if config.run.plots {
-        plot_fitness(&paths, &rows)?;
+    if writer {
+        write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
+        if config.run.plots {
+            plot_fitness(&paths, &rows)?;
+        }
     }
     for o in observers.iter_mut() {
         o.on_finish(&summary);

@@ -181,6 +181,9 @@ impl<E: std::fmt::Display> From<E> for Failure {
 }
 
 fn main() -> ExitCode {
+    // Under MPI every rank runs this program; the universe lives until main returns.
+    #[cfg(feature = "mpi")]
+    let _mpi = hetero::distributed::init();
     std::panic::set_hook(Box::new(|info| {
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
@@ -383,11 +386,16 @@ fn train_command(
         (Some(p), m) if m.starts_with("strategy.population") => Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1))),
         (_, m) => Failure(m),
     })?;
+    // Under MPI only rank 0 writes; the others must not race it over directory checks.
+    #[cfg(feature = "mpi")]
+    let writer = hetero::distributed::is_writer();
+    #[cfg(not(feature = "mpi"))]
+    let writer = true;
     let out_dir = match resume_dir {
         Some(dir) => dir,
         None => match out {
             Some(dir) => {
-                if RunPaths::new(&dir).metrics.exists() {
+                if writer && RunPaths::new(&dir).metrics.exists() {
                     return Err(Failure(format!("--out {}: already holds a run; add --resume to continue it, or choose another directory", dir.display())));
                 }
                 dir
@@ -396,7 +404,7 @@ fn train_command(
                 let base = format!("runs/{stem}-s{}", config.run.seed);
                 let mut dir = PathBuf::from(&base);
                 let mut k = 2;
-                while dir.exists() {
+                while writer && dir.exists() {
                     dir = PathBuf::from(format!("{base}-{k}"));
                     k += 1;
                 }
@@ -404,8 +412,11 @@ fn train_command(
             }
         },
     };
+    let quiet = !writer;
     let mut progress = Progress::new(config.run.log_every);
-    train(&config, &out_dir, resume, &mut [&mut progress])?;
+    let mut silent = hetero::experiment::Quiet;
+    let observer: &mut dyn hetero::train::Observer = if quiet { &mut silent } else { &mut progress };
+    train(&config, &out_dir, resume, &mut [observer])?;
     Ok(())
 }
 

@@ -9,7 +9,7 @@
 //! hidden layer's pre-reset potentials u over four episodes of the trained weight-mode BP policy
 //! (Fig. 8; the paper reports u reaching ≈ 5 ≫ v_th = 0.5).
 
-use super::{mean_std, JobProgress, Quiet};
+use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::ConfigTree;
 use crate::env::{Action, CartPole, Environment};
@@ -20,7 +20,6 @@ use crate::io::write_atomic;
 use crate::network::{GenomeMode, NetworkConfig, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{train_in_current_pool, TrainError};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -124,7 +123,9 @@ fn run_job(opts: &Options, arm: &str, max_steps: usize, seed: u64) -> Result<Res
     }
     let config = t.finish().map_err(|e| TrainError::Config(e.to_string()))?;
     let dir = opts.out.join("runs").join(format!("{arm}-m{max_steps}-s{seed}"));
-    let _ = std::fs::remove_dir_all(&dir);
+    if writes_files() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     let summary = train_in_current_pool(&config, &dir, false, &mut [&mut Quiet])?;
     Ok(ResultRow {
         arm: arm.into(),
@@ -139,7 +140,9 @@ fn run_job(opts: &Options, arm: &str, max_steps: usize, seed: u64) -> Result<Res
 
 /// Runs the study on the current pool and writes every output.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+    if writes_files() {
+        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+    }
     let mut jobs = Vec::new();
     for &m in opts.max_steps.iter().rev() {
         for arm in ARMS {
@@ -149,18 +152,19 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
         }
     }
     let progress = JobProgress::new(jobs.len(), "bp-vs-es");
-    let rows: Result<Vec<ResultRow>, TrainError> = jobs
-        .par_iter()
-        .map(|&(arm, m, seed)| {
-            let row = run_job(opts, arm, m, seed)?;
-            progress.finished(&format!("{arm} max_steps {m} seed {seed}: score {:.1}", row.score));
-            Ok(row)
-        })
-        .collect();
+    let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |&(arm, m, seed)| {
+        let row = run_job(opts, arm, m, seed)?;
+        progress.finished(&format!("{arm} max_steps {m} seed {seed}: score {:.1}", row.score));
+        Ok(row)
+    })
+    .into_iter()
+    .collect();
     progress.finish();
     let mut rows = rows?;
     rows.sort_by_key(|r| (ARMS.iter().position(|a| *a == r.arm), r.max_steps, r.seed));
-    write_outputs(opts, &rows)?;
+    if writes_files() {
+        write_outputs(opts, &rows)?;
+    }
     Ok(rows)
 }
 

@@ -10,7 +10,7 @@
 //! results.md, reward_vs_length.{svg,png}, tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
 //! the neuron-mode runs), tau_by_length.{svg,png}, and runs/ with every run's directory.
 
-use super::{mean_std, JobProgress, Quiet};
+use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::{Config, ConfigTree};
 use crate::env::MemoryChain;
@@ -18,7 +18,6 @@ use crate::io::{load_arrays, write_atomic};
 use crate::rng::Stream;
 use crate::rollout::EpisodeSource;
 use crate::train::{train_in_current_pool, Model, RunPaths, TrainError};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -156,13 +155,17 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<Result
         first_solved_generation: summary.first_solved_generation,
         parameters: summary.parameter_count,
     };
-    write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
+    if writes_files() {
+        write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
+    }
     Ok(row)
 }
 
 /// Runs the whole sweep on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
-    std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+    if writes_files() {
+        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+    }
     let arms = arms(&opts.taus_ms);
     // Longest episodes first, so the slowest jobs do not start last.
     let mut jobs: Vec<(usize, Arm, u64)> = Vec::new();
@@ -176,18 +179,19 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
         }
     }
     let progress = JobProgress::new(jobs.len(), "memory-length");
-    let rows: Result<Vec<ResultRow>, TrainError> = jobs
-        .par_iter()
-        .map(|(l, arm, seed)| {
-            let row = run_job(opts, *l, arm, *seed)?;
-            progress.finished(&format!("L={l} {} seed {seed}: centre {:.3} after {} generations", arm.name, row.centre_reward, row.generations_used));
-            Ok(row)
-        })
-        .collect();
+    let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(l, arm, seed)| {
+        let row = run_job(opts, *l, arm, *seed)?;
+        progress.finished(&format!("L={l} {} seed {seed}: centre {:.3} after {} generations", arm.name, row.centre_reward, row.generations_used));
+        Ok(row)
+    })
+    .into_iter()
+    .collect();
     progress.finish();
     let mut rows = rows?;
     rows.sort_by_key(|r| (r.length, arm_order(&arms, &r.arm), r.seed));
-    write_outputs(opts, &arms, &rows)?;
+    if writes_files() {
+        write_outputs(opts, &arms, &rows)?;
+    }
     Ok(rows)
 }
 

@@ -9,6 +9,42 @@ use crate::train::{MetricsRow, Observer, RunInfo, Summary};
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
+/// Runs `f` over `jobs`: in parallel normally; under MPI with several ranks, one job after
+/// another in the same order on every rank (each job's population is then split across the
+/// ranks), so the ranks' collective calls always match.
+pub fn run_jobs<J: Sync, R: Send>(jobs: &[J], f: impl Fn(&J) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    if under_mpi() {
+        jobs.iter().map(f).collect()
+    } else {
+        jobs.par_iter().map(f).collect()
+    }
+}
+
+/// True when running under MPI with more than one rank.
+pub fn under_mpi() -> bool {
+    #[cfg(feature = "mpi")]
+    {
+        crate::distributed::ranks().is_some()
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        false
+    }
+}
+
+/// True on the process that writes a reproduction's files (not a non-zero MPI rank).
+pub fn writes_files() -> bool {
+    #[cfg(feature = "mpi")]
+    {
+        crate::distributed::is_writer()
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        true
+    }
+}
+
 /// An observer that says nothing (jobs inside a reproduction).
 pub struct Quiet;
 
