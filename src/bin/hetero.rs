@@ -118,15 +118,8 @@ enum Reproduce {
         /// BP recurrent Jacobian: reset (Eq. 9, default) or detached (Eq. 11).
         #[arg(long, value_name = "reset|detached")]
         jacobian: Option<String>,
-        /// A reduced study for smoke tests: max steps 100,200, 2 seeds, 8 × 10 ES episodes.
-        #[arg(long)]
-        quick: bool,
-        /// Output folder (default runs/bp-vs-es).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Worker threads, 0 = all cores.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
+        #[command(flatten)]
+        common: ReproduceCommon,
     },
     /// Paper A Figure 2: bsuite memory_length, neuron vs weight mode and a homogeneous-τ sweep.
     MemoryLength {
@@ -142,16 +135,47 @@ enum Reproduce {
         /// Homogeneous τ values (ms) of the weight-mode sweep (default 5,10,20,40,80,160).
         #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
         taus: Option<Vec<f32>>,
-        /// A reduced sweep for smoke tests: L = 1,3,5,10, 2 seeds, 200 generations, τ = 5,20,80.
-        #[arg(long)]
-        quick: bool,
-        /// Output folder (default runs/memory-length, or runs/memory-length-quick).
-        #[arg(long, value_name = "DIR")]
-        out: Option<PathBuf>,
-        /// Worker threads, 0 = all cores.
-        #[arg(long, default_value_t = 0)]
-        threads: usize,
+        #[command(flatten)]
+        common: ReproduceCommon,
     },
+}
+
+/// Flags every reproduction takes.
+#[derive(clap::Args)]
+struct ReproduceCommon {
+    /// A reduced study for smoke tests (a few seconds).
+    #[arg(long)]
+    quick: bool,
+    /// Output folder (default runs/<experiment>, or runs/<experiment>-quick).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Worker threads, 0 = all cores.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+}
+
+impl ReproduceCommon {
+    /// The output folder: --out, or runs/<name>[-quick].
+    fn out_dir(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| PathBuf::from(if self.quick { format!("runs/{name}-quick") } else { format!("runs/{name}") }))
+    }
+}
+
+/// Runs a reproduction on a pool of `threads` and prints one summary line (on the writing rank).
+fn run_reproduction<R: Send>(threads: usize, out: &Path, figures: &str, run: impl FnOnce() -> Result<Vec<R>, hetero::train::TrainError> + Send) -> Result<(), Failure> {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let start = std::time::Instant::now();
+    let rows = pool.install(run)?;
+    if hetero::experiment::writes_files() {
+        println!(
+            "{} runs in {:.1} s on {} threads; results in {}/results.md, results.csv, {figures}",
+            rows.len(),
+            start.elapsed().as_secs_f64(),
+            pool.current_num_threads(),
+            out.display()
+        );
+    }
+    Ok(())
 }
 
 /// `value` if it is at least 1, else the error naming `flag`.
@@ -227,11 +251,11 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
         Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
-        Command::Reproduce(Reproduce::BpVsEs { max_steps, seeds, lr, surrogate, jacobian, quick, out, threads }) => {
+        Command::Reproduce(Reproduce::BpVsEs { max_steps, seeds, lr, surrogate, jacobian, common }) => {
             use hetero::experiment::bp_vs_es::{self, Options};
             use hetero::gradient::{Jacobian, Surrogate};
-            let mut opts = Options::full(out.unwrap_or_else(|| PathBuf::from(if quick { "runs/bp-vs-es-quick" } else { "runs/bp-vs-es" })));
-            if quick {
+            let mut opts = Options::full(common.out_dir("bp-vs-es"));
+            if common.quick {
                 opts.max_steps = vec![100, 200];
                 opts.seeds = 2;
                 opts.es_population = 8;
@@ -271,22 +295,12 @@ fn run(command: Command) -> Result<(), Failure> {
                     _ => return Err(Failure(format!("--jacobian {j}: expected reset or detached"))),
                 };
             }
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-            let start = std::time::Instant::now();
-            let rows = pool.install(|| bp_vs_es::run(&opts))?;
-            println!(
-                "{} runs in {:.1} s on {} threads; results in {}/results.md, results.csv, reward_vs_max_steps.png, pre_reset_u.png",
-                rows.len(),
-                start.elapsed().as_secs_f64(),
-                pool.current_num_threads(),
-                opts.out.display()
-            );
-            Ok(())
+            run_reproduction(common.threads, &opts.out, "reward_vs_max_steps.png, pre_reset_u.png", || bp_vs_es::run(&opts))
         }
-        Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, quick, out, threads }) => {
+        Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, common }) => {
             use hetero::experiment::memory_length::{self, Options};
-            let default_out = PathBuf::from(if quick { "runs/memory-length-quick" } else { "runs/memory-length" });
-            let mut opts = if quick { Options::quick(default_out) } else { Options::full(default_out) };
+            let out = common.out_dir("memory-length");
+            let mut opts = if common.quick { Options::quick(out) } else { Options::full(out) };
             if let Some(l) = lengths {
                 opts.lengths = all_at_least_one("--lengths", l)?;
             }
@@ -305,20 +319,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 }
                 opts.taus_ms = t;
             }
-            if let Some(o) = out {
-                opts.out = o;
-            }
-            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-            let start = std::time::Instant::now();
-            let rows = pool.install(|| memory_length::run(&opts))?;
-            println!(
-                "{} runs in {:.1} s on {} threads; results in {}/results.md, results.csv, reward_vs_length.png, tau_sweep.png",
-                rows.len(),
-                start.elapsed().as_secs_f64(),
-                pool.current_num_threads(),
-                opts.out.display()
-            );
-            Ok(())
+            run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || memory_length::run(&opts))
         }
     }
 }
