@@ -185,3 +185,105 @@ pub fn bptt(hidden: usize, steps: usize, episodes: usize, repeats: usize) -> (f6
     std::hint::black_box(&grads);
     (episodes as f64 / s, (episodes * steps) as f64 / s)
 }
+
+/// One row of `hetero bench mnist`.
+#[derive(Clone, Debug, Serialize)]
+pub struct MnistBenchRow {
+    /// neuron | weight.
+    pub mode: String,
+    /// Hidden width H.
+    pub hidden: usize,
+    /// Trainable parameters as Paper A counts them.
+    pub params: usize,
+    /// Median seconds of the batch's input projection (one GEMM).
+    pub projection_s: f64,
+    /// GFLOP/s of that GEMM (2·batch·784·H·members_projected / time).
+    pub projection_gflops: f64,
+    /// Median seconds of the population's dynamics on the batch (all members, all steps).
+    pub dynamics_s: f64,
+    /// Median seconds of a whole generation (ask, minibatch, decode, projection, dynamics, tell).
+    pub generation_s: f64,
+    /// images × members per second of a whole generation.
+    pub images_members_per_s: f64,
+    /// Hidden neuron updates per second of the dynamics.
+    pub neuron_updates_per_s: f64,
+    /// Hidden spikes per neuron per step in the last generation (the output cost scales with it).
+    pub spikes_per_neuron_step: f64,
+}
+
+/// MNIST generations from the initial centre (pop `population`, batch 1024, 4 steps) for each
+/// `(mode, hidden)`, median over `generations` generations. `dataset` = None uses random pixels
+/// of MNIST's shape (spike rates, and so the output cost, then differ from real data).
+pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize, dataset: Option<&crate::data::Dataset>) -> Vec<MnistBenchRow> {
+    use crate::classify::{currents_from_pixels, draw_minibatch, evaluate, project_batch};
+    use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
+    use rand::Rng;
+    let synthetic;
+    let data = match dataset {
+        Some(d) => d,
+        None => {
+            let mut rng = crate::rng::stream_rng(0, Stream::Auxiliary, [5, 0, 0]);
+            let n = 2048;
+            synthetic = crate::data::Dataset {
+                train_images: (0..n * 784).map(|_| if rng.random::<f32>() < 0.2 { rng.random() } else { 0 }).collect(),
+                train_labels: (0..n).map(|i| (i % 10) as u8).collect(),
+                test_images: Vec::new(),
+                test_labels: Vec::new(),
+                rows: 28,
+                cols: 28,
+            };
+            &synthetic
+        }
+    };
+    let mut rows = Vec::new();
+    for &(mode, hidden) in cases {
+        let config = bench_config(
+            "mnist-neuron-4096",
+            &[format!("network.hidden={hidden}"), format!("genome.mode={}", mode_name(mode)), format!("strategy.population={population}")],
+        );
+        let batch = config.data.batch_size.min(data.train_len());
+        let steps = config.data.steps;
+        let shape = NetworkShape { inputs: 784, hidden, outputs: 10 };
+        let fixed = FixedWeights::lecun(shape, 0);
+        let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+        let mut strategy = config.strategy.build(&layout.initial_centre(&config.network, &fixed), 0);
+        let (p, d) = (strategy.population_size(), strategy.dim());
+        let mut pop = vec![0.0f32; p * d];
+        let (mut x, mut proj, mut idx) = (Vec::new(), Vec::new(), vec![0usize; batch]);
+        let (mut t_proj, mut t_dyn, mut t_gen) = (Vec::new(), Vec::new(), Vec::new());
+        let mut spikes = 0.0;
+        for g in 0..generations {
+            let t = Instant::now();
+            strategy.ask(g, &mut pop);
+            draw_minibatch(0, g, data.train_len(), &mut idx);
+            currents_from_pixels(&data.train_images, 784, &idx, &mut x);
+            let labels: Vec<u8> = idx.iter().map(|&i| data.train_labels[i]).collect();
+            let params = PopulationParams::build(&layout, &config.network, &fixed, &pop, p);
+            let tp = Instant::now();
+            let projection = project_batch(&params, &x, batch, &mut proj);
+            t_proj.push(tp.elapsed().as_secs_f64());
+            let td = Instant::now();
+            let scores = evaluate(&params, projection, &labels, steps);
+            t_dyn.push(td.elapsed().as_secs_f64());
+            strategy.tell(&scores.iter().map(|s| -s.loss()).collect::<Vec<_>>());
+            t_gen.push(t.elapsed().as_secs_f64());
+            spikes = scores.iter().map(|s| s.hidden_spikes as f64).sum::<f64>() / (p * batch * steps * hidden) as f64;
+        }
+        let med = |t: &[f64]| t[median_index(t)];
+        let projected = if mode == GenomeMode::Neuron { 1 } else { p };
+        let flop = 2.0 * (batch * 784 * hidden * projected) as f64;
+        rows.push(MnistBenchRow {
+            mode: mode_name(mode).into(),
+            hidden,
+            params: layout.paper_parameter_count(),
+            projection_s: med(&t_proj),
+            projection_gflops: flop / med(&t_proj) / 1e9,
+            dynamics_s: med(&t_dyn),
+            generation_s: med(&t_gen),
+            images_members_per_s: (batch * p) as f64 / med(&t_gen),
+            neuron_updates_per_s: (batch * p * steps * hidden) as f64 / med(&t_dyn),
+            spikes_per_neuron_step: spikes,
+        });
+    }
+    rows
+}

@@ -4,6 +4,7 @@
 //! the complete tree of keys (the defaults filled in), so a misspelt key or a value of the wrong
 //! type is refused with the key and value named.
 
+use crate::classify::DataConfig;
 use crate::env::{EnvConfig, ENV_NAMES};
 use crate::network::{GenomeConfig, GenomeMode, NetworkConfig};
 use crate::strategy::StrategyConfig;
@@ -64,6 +65,8 @@ pub struct Config {
     pub genome: GenomeConfig,
     /// `[strategy]`.
     pub strategy: StrategyConfig,
+    /// `[data]`: the classification task, used when `env.name` is a dataset.
+    pub data: DataConfig,
 }
 
 /// The built-in presets: (name, TOML text).
@@ -72,6 +75,14 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("cartpole-weight", include_str!("../presets/cartpole-weight.toml")),
     ("memory-neuron", include_str!("../presets/memory-neuron.toml")),
     ("memory-weight", include_str!("../presets/memory-weight.toml")),
+    ("mnist-neuron-4096", include_str!("../presets/mnist-neuron-4096.toml")),
+    ("mnist-neuron-8192", include_str!("../presets/mnist-neuron-8192.toml")),
+    ("mnist-neuron-16384", include_str!("../presets/mnist-neuron-16384.toml")),
+    ("mnist-neuron-32768", include_str!("../presets/mnist-neuron-32768.toml")),
+    ("mnist-weight-3970", include_str!("../presets/mnist-weight-3970.toml")),
+    ("mnist-weight-7940", include_str!("../presets/mnist-weight-7940.toml")),
+    ("mnist-weight-16674", include_str!("../presets/mnist-weight-16674.toml")),
+    ("mnist-weight-33348", include_str!("../presets/mnist-weight-33348.toml")),
 ];
 
 /// Errors of loading and overriding a configuration; each renders as one line.
@@ -237,8 +248,16 @@ impl Config {
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn validate(&self) -> Result<(), ConfigError> {
         let invalid = |field: &str, value: String, reason: &str| Err(ConfigError::Invalid { field: field.into(), value, reason: reason.into() });
-        if !ENV_NAMES.contains(&self.env.name.as_str()) {
-            return invalid("env.name", self.env.name.clone(), &format!("unknown environment (known: {})", ENV_NAMES.join(", ")));
+        let dataset = self.env.name.parse::<crate::data::DatasetName>().is_ok();
+        if !ENV_NAMES.contains(&self.env.name.as_str()) && !dataset {
+            return invalid("env.name", self.env.name.clone(), &format!("unknown environment (known: {}; datasets: mnist, fashion-mnist)", ENV_NAMES.join(", ")));
+        }
+        if dataset {
+            for (field, value) in [("data.batch_size", self.data.batch_size), ("data.steps", self.data.steps), ("data.test_every", self.data.test_every as usize)] {
+                if value == 0 {
+                    return invalid(field, "0".into(), "must be at least 1");
+                }
+            }
         }
         if self.env.max_steps == 0 {
             return invalid("env.max_steps", "0".into(), "must be at least 1");

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod config;
+pub mod classify;
 pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;

@@ -21,6 +21,10 @@ pub enum Stream {
     Evaluation = 5,
     /// Anything drawn by tests and benchmarks.
     Auxiliary = 6,
+    /// Training minibatches of a classification run, per generation.
+    Minibatch = 7,
+    /// Choices made for analysis only (e.g. which neurons a firing-rate figure shows).
+    Analysis = 8,
 }
 
 /// SplitMix64 finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.

@@ -81,7 +81,7 @@ impl MetricsRow {
     /// Columns that depend on the machine's speed, not on the computation.
     pub const TIMING_COLUMNS: [&'static str; 2] = ["episodes_per_s", "wall_s"];
 
-    fn csv(&self) -> String {
+    pub(crate) fn csv(&self) -> String {
         format!(
             "{},{},{},{},{},{},{},{},{},{:.1},{:.3}",
             self.generation,
@@ -130,6 +130,9 @@ pub struct Summary {
     pub last_fitness_std: f64,
     /// True when the run stopped early (run.stop_fitness reached for run.stop_patience generations).
     pub stopped_early: bool,
+    /// Classification runs: the centre's last test accuracy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_accuracy: Option<f64>,
     /// The final centre (not in summary.json: it is in params.safetensors).
     #[serde(skip)]
     pub centre: Vec<f32>,
@@ -242,6 +245,10 @@ pub fn train(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mu
 /// As [`train`], on the rayon pool the caller is in (`run.threads` is ignored): many runs can then
 /// share one pool, as `hetero reproduce` does. Results are the same either way.
 pub fn train_in_current_pool(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+    if crate::classify::is_classification(config) {
+        let dataset = crate::classify::load_dataset(config)?;
+        return crate::classify::train_classifier(config, &dataset, out_dir, resume, observers);
+    }
     let visitor = TrainVisitor { config, out_dir, resume, observers, threads: rayon::current_num_threads() };
     visit_env(&config.env, visitor).map_err(|e| TrainError::Config(e.to_string()))?
 }
@@ -288,7 +295,7 @@ impl Model {
 }
 
 /// True when this process writes the run's files (always, unless it is a non-zero MPI rank).
-fn writes_files() -> bool {
+pub(crate) fn writes_files() -> bool {
     #[cfg(feature = "mpi")]
     {
         crate::distributed::is_writer()
@@ -316,7 +323,7 @@ fn evaluate_population<E: Environment>(env: &E, model: &Model, config: &Config, 
     evaluate(env, &params, config.env.episodes, source)
 }
 
-fn mean_std_min_max(x: &[f64]) -> (f64, f64, f64, f64) {
+pub(crate) fn mean_std_min_max(x: &[f64]) -> (f64, f64, f64, f64) {
     let n = x.len() as f64;
     let mean = x.iter().sum::<f64>() / n;
     let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
@@ -429,7 +436,7 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     if writer {
         write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
         if config.run.plots {
-            plot_fitness(&paths, &rows)?;
+            plot_fitness(&paths, &rows, "return")?;
         }
     }
     for o in observers.iter_mut() {
@@ -468,7 +475,7 @@ impl RunPaths {
     }
 }
 
-fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, wall_s: f64) -> Result<(), IoError> {
+pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, wall_s: f64) -> Result<(), IoError> {
     let arrays: Vec<(String, Array)> = strategy.state().into_iter().map(|(k, v)| (k, Array::vector64(v))).collect();
     let meta = HashMap::from([
         ("format".to_string(), "hetero-checkpoint-1".to_string()),
@@ -479,7 +486,7 @@ fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, w
     save_arrays(&paths.checkpoint, &arrays, &meta)
 }
 
-fn save_params(paths: &RunPaths, config: &Config, model: &Model, centre: &[f32]) -> Result<(), IoError> {
+pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, centre: &[f32]) -> Result<(), IoError> {
     let mut arrays: Vec<(String, Array)> =
         model.layout.named_arrays(centre, &config.network, &model.fixed).into_iter().map(|(n, s, v)| (n, Array::F32(s, v))).collect();
     arrays.push(("genome".into(), Array::F32(vec![centre.len()], centre.to_vec())));
@@ -523,7 +530,7 @@ pub fn read_metrics(path: &Path, through: u64) -> Result<Vec<MetricsRow>, TrainE
     Ok(rows)
 }
 
-fn rewrite_metrics(path: &Path, rows: &[MetricsRow]) -> Result<(), IoError> {
+pub(crate) fn rewrite_metrics(path: &Path, rows: &[MetricsRow]) -> Result<(), IoError> {
     let mut text = String::from(MetricsRow::HEADER);
     text.push('\n');
     for r in rows {
@@ -551,11 +558,12 @@ fn summarise<E: Environment>(config: &Config, env: &E, model: &Model, rows: &[Me
         last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
         last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
         stopped_early: last.is_some_and(|r| r.generation < config.run.generations),
+        test_accuracy: None,
         centre: Vec::new(),
     }
 }
 
-fn plot_fitness(paths: &RunPaths, rows: &[MetricsRow]) -> Result<(), TrainError> {
+pub(crate) fn plot_fitness(paths: &RunPaths, rows: &[MetricsRow], y_label: &str) -> Result<(), TrainError> {
     let g = |r: &MetricsRow| r.generation as f64;
     let series = vec![
         Series {
@@ -566,6 +574,6 @@ fn plot_fitness(paths: &RunPaths, rows: &[MetricsRow]) -> Result<(), TrainError>
         Series { name: "population max".into(), points: rows.iter().map(|r| (g(r), r.fitness_max)).collect(), band: None },
         Series { name: "centre".into(), points: rows.iter().map(|r| (g(r), r.centre_fitness)).collect(), band: None },
     ];
-    let chart = Chart { title: "Fitness per generation", x_label: "generation", y_label: "return", x_scale: Scale::Linear };
+    let chart = Chart { title: "Fitness per generation", x_label: "generation", y_label, x_scale: Scale::Linear };
     plot::line_chart(&paths.fitness_plot, &chart, &series).map_err(|e| TrainError::Config(e.to_string()))
 }

@@ -85,7 +85,7 @@ enum Command {
     Reproduce(Reproduce),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: all | cartpole | memory | bptt.
+        /// Which benchmark: all | cartpole | memory | bptt | mnist.
         name: String,
         /// One JSON object per row.
         #[arg(long)]
@@ -524,6 +524,9 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
 }
 
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    if name == "mnist" {
+        return bench_mnist(json, generations, threads);
+    }
     if name == "bptt" {
         let (eps, steps) = hetero::bench::bptt(64, 500, 20, 5);
         if json {
@@ -537,7 +540,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     let names: Vec<&str> = match name {
         "all" => vec!["cartpole", "memory"],
         "cartpole" | "memory" => vec![name],
-        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt)"))),
+        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt, mnist)"))),
     };
     at_least_one("--generations", generations)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
@@ -585,6 +588,43 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     if !json {
         println!();
         println!("not yet benchmarked: mnist (issue 5), locomotion (issue 6, feature mujoco), reservoir (issue 7). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+    }
+    Ok(())
+}
+
+/// `hetero bench mnist`: both arms at the paper's four sizes; real MNIST if found, else random
+/// pixels (said in the output).
+fn bench_mnist(json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    use hetero::network::GenomeMode::{Neuron, Weight};
+    at_least_one("--generations", generations)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let machine = hetero::machine::Machine::detect();
+    let used = pool.current_num_threads();
+    let peak = machine.peak_gflops(used.min(machine.cores));
+    let dataset = hetero::data::load(hetero::data::DatasetName::Mnist, None).ok();
+    let cases = [(Neuron, 1024), (Neuron, 2048), (Neuron, 4096), (Neuron, 8192), (Weight, 5), (Weight, 10), (Weight, 21), (Weight, 42)];
+    let rows = pool.install(|| hetero::bench::mnist(&cases, generations, 256, dataset.as_ref()));
+    let source = if dataset.is_some() { "MNIST training images" } else { "random pixels (MNIST not found: set HETERO_DATA)" };
+    if !json {
+        println!("machine: {}", machine.describe());
+        println!("mnist: pop 256, batch 1024, 4 steps, {source}, median of {generations} generations from the initial centre, {used} threads");
+        println!("{:<7} {:>6} {:>7} {:>13} {:>11} {:>7} {:>11} {:>13} {:>18} {:>16} {:>12}", "mode", "hidden", "params", "projection s", "proj GFLOP/s", "% peak", "dynamics s", "generation s", "images·members/s", "neuron-updates/s", "spikes/n/step");
+    }
+    for r in rows {
+        if json {
+            let mut v = serde_json::to_value(&r)?;
+            v["bench"] = serde_json::json!("mnist");
+            v["threads"] = serde_json::json!(used);
+            v["peak_gflops"] = serde_json::json!(peak);
+            v["data"] = serde_json::json!(source);
+            println!("{v}");
+        } else {
+            let pct = peak.map_or("-".to_string(), |p| format!("{:.1}", 100.0 * r.projection_gflops / p));
+            println!(
+                "{:<7} {:>6} {:>7} {:>13.4} {:>11.1} {:>7} {:>11.4} {:>13.4} {:>18.3e} {:>16.3e} {:>12.4}",
+                r.mode, r.hidden, r.params, r.projection_s, r.projection_gflops, pct, r.dynamics_s, r.generation_s, r.images_members_per_s, r.neuron_updates_per_s, r.spikes_per_neuron_step
+            );
+        }
     }
     Ok(())
 }

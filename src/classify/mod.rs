@@ -1,0 +1,486 @@
+//! Image classification with a population of LIF networks (Paper A §4.5, SPEC §6 MNIST).
+//!
+//! An image is shown for `steps` simulation steps as a constant input current, pixel / 255
+//! (direct current encoding). The hidden layer runs Eq. 2; the output layer's membrane potential
+//! after the last step is the logit vector, and a member's loss is the mean cross-entropy of
+//! softmax(logits) (EvoJAX's MNIST task). Fitness = −loss.
+//!
+//! Because the current is constant over the steps, the input projection I = X·W_in of a batch is
+//! computed once, as one GEMM (faer), before any dynamics: in neuron mode every member shares
+//! W_in, so the batch is projected once per generation for the whole population; in weight mode
+//! the members' W_in are laid side by side and projected in one wider GEMM. Each member then runs
+//! only its own neuron dynamics on its rows of the projection.
+//!
+//! Hidden spikes are binary, so the output current Σ_j s_j·W_out[j, :] is accumulated event by
+//! event: the hidden step writes a 64-bit spike mask per 64 neurons and the output rows of the
+//! spiking neurons are added in neuron order (bit-identical to the dense sum, which adds exact
+//! zeros for silent neurons). The step kernel has an AVX2 version chosen at run time and a
+//! portable one; both use separate multiply and add (no FMA), so they agree to the bit.
+//!
+//! Determinism: work is split into (member, chunk of [`CHUNK`] images) items whose arithmetic
+//! does not depend on the thread that runs them, and partial sums are combined in chunk order,
+//! so results are identical for any thread count.
+
+mod run;
+
+pub use run::{draw_minibatch, project_batch, is_classification, load_dataset, rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory};
+
+use crate::network::genome::{MemberNetwork, PopulationParams};
+use crate::neuron::lif::{leaky_step, spiking_step, CoefficientsView};
+use rayon::prelude::*;
+
+/// Images per work item (fixed, so partial sums never depend on the thread count).
+pub const CHUNK: usize = 128;
+
+/// Output rows are padded to this many lanes so one spike adds two 8-wide vectors.
+pub const OUT_PAD: usize = 16;
+
+/// Converts images (bytes, `pixels` per image) to input currents pixel / 255, rows in `indices`
+/// order, into `out` (resized to `indices.len() × pixels`).
+pub fn currents_from_pixels(images: &[u8], pixels: usize, indices: &[usize], out: &mut Vec<f32>) {
+    out.clear();
+    out.reserve(indices.len() * pixels);
+    for &i in indices {
+        out.extend(images[i * pixels..(i + 1) * pixels].iter().map(|&p| p as f32 / 255.0));
+    }
+}
+
+/// `out = x · w` with x `rows × inner` and w `inner × cols`, all row-major f32: one faer GEMM on
+/// the current rayon pool. faer splits the output into blocks and keeps each element's
+/// reduction order fixed, so the result does not depend on the thread count (tested).
+pub fn project(x: &[f32], rows: usize, inner: usize, w: &[f32], cols: usize, out: &mut [f32]) {
+    assert_eq!(x.len(), rows * inner, "project: x has the wrong size");
+    assert_eq!(w.len(), inner * cols, "project: w has the wrong size");
+    assert_eq!(out.len(), rows * cols, "project: out has the wrong size");
+    let lhs = faer::MatRef::from_row_major_slice(x, rows, inner);
+    let rhs = faer::MatRef::from_row_major_slice(w, inner, cols);
+    let dst = faer::MatMut::from_row_major_slice_mut(out, rows, cols);
+    let threads = rayon::current_num_threads();
+    let par = if threads > 1 { faer::Par::rayon(threads) } else { faer::Par::Seq };
+    faer::linalg::matmul::matmul(dst, faer::Accum::Replace, lhs, rhs, 1.0f32, par);
+}
+
+/// The input weights of all members side by side, `inputs × (members·hidden)` row-major, so one
+/// GEMM projects a batch for the whole population (weight mode). Member m's block of columns is
+/// `m·hidden .. (m+1)·hidden`.
+pub fn stacked_input_weights(params: &PopulationParams) -> Vec<f32> {
+    let s = params.shape;
+    let members = params.members();
+    let width = members * s.hidden;
+    let mut w = vec![0.0f32; s.inputs * width];
+    for m in 0..members {
+        let wm = params.member(m).w_in;
+        for i in 0..s.inputs {
+            w[i * width + m * s.hidden..][..s.hidden].copy_from_slice(&wm[i * s.hidden..(i + 1) * s.hidden]);
+        }
+    }
+    w
+}
+
+/// The projected input currents of a batch: member m, image b, hidden neuron j is
+/// `data[b·row_stride + m·member_stride + j]` (`member_stride` = 0 when all members share W_in).
+#[derive(Clone, Copy, Debug)]
+pub struct Projection<'a> {
+    /// The projection matrix.
+    pub data: &'a [f32],
+    /// Distance between consecutive images.
+    pub row_stride: usize,
+    /// Distance between consecutive members' blocks (0: shared).
+    pub member_stride: usize,
+}
+
+impl<'a> Projection<'a> {
+    /// The currents of member `m` for image `b` (length `hidden`).
+    #[inline]
+    pub fn row(&self, m: usize, b: usize, hidden: usize) -> &'a [f32] {
+        &self.data[b * self.row_stride + m * self.member_stride..][..hidden]
+    }
+}
+
+/// One member's result on a batch.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MemberScore {
+    /// Σ over images of the cross-entropy −log softmax(logits)[label] (nats).
+    pub loss_sum: f64,
+    /// Images whose argmax logit is the label (first index on ties).
+    pub correct: u64,
+    /// Hidden spikes over all images and steps.
+    pub hidden_spikes: u64,
+    /// Images evaluated.
+    pub images: u64,
+}
+
+impl MemberScore {
+    /// Mean cross-entropy.
+    pub fn loss(&self) -> f64 {
+        self.loss_sum / self.images.max(1) as f64
+    }
+    /// Fraction correct.
+    pub fn accuracy(&self) -> f64 {
+        self.correct as f64 / self.images.max(1) as f64
+    }
+    fn add(&mut self, o: &MemberScore) {
+        self.loss_sum += o.loss_sum;
+        self.correct += o.correct;
+        self.hidden_spikes += o.hidden_spikes;
+        self.images += o.images;
+    }
+}
+
+/// Hidden spike counts per (class, neuron) of one network: `counts[c·hidden + j]` spikes of
+/// neuron j over all images of class c and all steps; `images[c]` images of class c.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SpikeCounts {
+    /// Hidden width.
+    pub hidden: usize,
+    /// classes × hidden.
+    pub counts: Vec<u64>,
+    /// Images per class.
+    pub images: Vec<u64>,
+}
+
+impl SpikeCounts {
+    fn zeros(classes: usize, hidden: usize) -> Self {
+        Self { hidden, counts: vec![0; classes * hidden], images: vec![0; classes] }
+    }
+
+    /// Firing rate (spikes per step) of neuron j on class c.
+    pub fn rate(&self, class: usize, neuron: usize, steps: usize) -> f64 {
+        self.counts[class * self.hidden + neuron] as f64 / (self.images[class].max(1) as f64 * steps as f64)
+    }
+
+    /// Fraction of hidden neurons that never fired on any image.
+    pub fn silent_fraction(&self) -> f64 {
+        let classes = self.images.len();
+        let silent = (0..self.hidden).filter(|&j| (0..classes).all(|c| self.counts[c * self.hidden + j] == 0)).count();
+        silent as f64 / self.hidden.max(1) as f64
+    }
+}
+
+/// Members per work item: an image's projected currents are read once for the whole block
+/// (fixed, so results never depend on the thread count).
+pub const MEMBER_BLOCK: usize = 8;
+
+/// Most simulation steps per image the kernels support.
+pub const MAX_STEPS: usize = 64;
+
+/// Evaluates every member of `params` on the batch whose projection is `proj` and whose labels
+/// are `labels`, simulating `steps` steps per image. Returns one score per member, in order.
+pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], steps: usize) -> Vec<MemberScore> {
+    assert!((1..=MAX_STEPS).contains(&steps), "steps must be 1..={MAX_STEPS}");
+    let members = params.members();
+    let chunks = labels.len().div_ceil(CHUNK);
+    let blocks = members.div_ceil(MEMBER_BLOCK);
+    let out_rows = OutputRows::new(params, 0..members);
+    // Item (block, chunk) → the scores of the block's members on the chunk.
+    let items: Vec<Vec<MemberScore>> = (0..blocks * chunks)
+        .into_par_iter()
+        .map_init(Scratch::new, |scratch, item| {
+            let (block, c) = (item / chunks, item % chunks);
+            let first = block * MEMBER_BLOCK;
+            let last = (first + MEMBER_BLOCK).min(members);
+            let range = c * CHUNK..((c + 1) * CHUNK).min(labels.len());
+            let mut scores = vec![MemberScore::default(); last - first];
+            for b in range {
+                for (k, m) in (first..last).enumerate() {
+                    let net = params.member(m);
+                    scores[k].add(&run_image(&net, out_rows.get(m), params.output_spiking, proj.row(m, b, params.shape.hidden), labels[b], steps, scratch, None));
+                }
+            }
+            scores
+        })
+        .collect();
+    let mut out = vec![MemberScore::default(); members];
+    for (item, scores) in items.iter().enumerate() {
+        let first = (item / chunks) * MEMBER_BLOCK;
+        for (k, s) in scores.iter().enumerate() {
+            out[first + k].add(s); // chunks of one block arrive in chunk order
+        }
+    }
+    out
+}
+
+/// Evaluates member `member` of `params` and counts its hidden spikes per class and neuron (the
+/// centre's test evaluation and Figure 6). Parallel over chunks of images.
+pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Projection<'_>, labels: &[u8], steps: usize, classes: usize) -> (MemberScore, SpikeCounts) {
+    assert!((1..=MAX_STEPS).contains(&steps), "steps must be 1..={MAX_STEPS}");
+    let hidden = params.shape.hidden;
+    let chunks = labels.len().div_ceil(CHUNK);
+    let net = params.member(member);
+    let out_rows = OutputRows::new(params, member..member + 1);
+    let parts: Vec<(MemberScore, SpikeCounts)> = (0..chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut scratch = Scratch::new();
+            let mut counts = SpikeCounts::zeros(classes, hidden);
+            let mut score = MemberScore::default();
+            for b in c * CHUNK..((c + 1) * CHUNK).min(labels.len()) {
+                let label = labels[b];
+                let row = &mut counts.counts[label as usize * hidden..(label as usize + 1) * hidden];
+                score.add(&run_image(&net, out_rows.get(0), params.output_spiking, proj.row(member, b, hidden), label, steps, &mut scratch, Some(row)));
+                counts.images[label as usize] += 1;
+            }
+            (score, counts)
+        })
+        .collect();
+    let mut score = MemberScore::default();
+    let mut counts = SpikeCounts::zeros(classes, hidden);
+    for (s, c) in &parts {
+        score.add(s);
+        for (a, b) in counts.counts.iter_mut().zip(&c.counts) {
+            *a += b;
+        }
+        for (a, b) in counts.images.iter_mut().zip(&c.images) {
+            *a += b;
+        }
+    }
+    (score, counts)
+}
+
+/// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
+/// for k ≥ outputs), so a spike adds two 8-wide vectors.
+fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> Vec<f32> {
+    assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
+    let mut w_rows = vec![0.0; hidden * OUT_PAD];
+    for j in 0..hidden {
+        for k in 0..outputs {
+            w_rows[j * OUT_PAD + k] = net.w_out_t[k * hidden + j];
+        }
+    }
+    w_rows
+}
+
+/// The padded output rows of every member: built once when the members share W_out (neuron
+/// mode), else once per member.
+struct OutputRows {
+    rows: Vec<Vec<f32>>,
+    shared: bool,
+}
+
+impl OutputRows {
+    fn new(params: &PopulationParams, members: std::ops::Range<usize>) -> Self {
+        let (hidden, outputs) = (params.shape.hidden, params.shape.outputs);
+        if params.shares_output_weights() {
+            Self { rows: vec![padded_rows(&params.member(0), hidden, outputs)], shared: true }
+        } else {
+            Self { rows: members.map(|m| padded_rows(&params.member(m), hidden, outputs)).collect(), shared: false }
+        }
+    }
+
+    /// Rows of the k-th member of the range given to [`OutputRows::new`].
+    fn get(&self, k: usize) -> &[f32] {
+        if self.shared {
+            &self.rows[0]
+        } else {
+            &self.rows[k]
+        }
+    }
+}
+
+/// Working memory of one thread.
+struct Scratch {
+    acc: Vec<[f32; OUT_PAD]>,
+    v_out: Vec<f32>,
+    out_spikes: Vec<f32>,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
+    }
+}
+
+/// Simulates one image (projected currents `current`) through a network for `steps` steps and
+/// scores its logits against `label`; adds the image's hidden spikes per neuron to `counts`.
+#[allow(clippy::too_many_arguments)]
+fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, current: &[f32], label: u8, steps: usize, s: &mut Scratch, counts: Option<&mut [u64]>) -> MemberScore {
+    let outputs = net.output.decay.len();
+    let acc = &mut s.acc[..steps];
+    acc.fill([0.0; OUT_PAD]);
+    let spikes = hidden_steps(current, net.hidden, w_rows, acc, counts);
+    let v_out = &mut s.v_out[..outputs];
+    v_out.copy_from_slice(net.output.v_rest);
+    for a in acc.iter() {
+        if output_spiking {
+            spiking_step(v_out, &a[..outputs], net.output, &mut s.out_spikes[..outputs]);
+        } else {
+            leaky_step(v_out, &a[..outputs], net.output);
+        }
+    }
+    let label = label as usize;
+    let max = v_out.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x)) as f64;
+    let log_sum = v_out.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+    MemberScore {
+        loss_sum: log_sum - v_out[label] as f64,
+        correct: (crate::network::feedforward::argmax(v_out) == label) as u64,
+        hidden_spikes: spikes,
+        images: 1,
+    }
+}
+
+/// All `acc.len()` Eq. 2 steps of the hidden layer for one image, from v = v_rest, as
+/// [`spiking_step`] computes them (u = (decay·v + gain·I) + drive). The input current is
+/// constant, so each neuron's whole trajectory stays in registers; the output row of every
+/// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
+#[inline]
+fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: AVX2 is present (checked above). The step count is a constant of each
+            // instance, so the per-step spike masks live in registers.
+            unsafe {
+                return match acc.len() {
+                    1 => hidden_steps_avx2::<1>(current, c, w_rows, acc, counts),
+                    2 => hidden_steps_avx2::<2>(current, c, w_rows, acc, counts),
+                    3 => hidden_steps_avx2::<3>(current, c, w_rows, acc, counts),
+                    4 => hidden_steps_avx2::<4>(current, c, w_rows, acc, counts),
+                    5 => hidden_steps_avx2::<5>(current, c, w_rows, acc, counts),
+                    6 => hidden_steps_avx2::<6>(current, c, w_rows, acc, counts),
+                    7 => hidden_steps_avx2::<7>(current, c, w_rows, acc, counts),
+                    8 => hidden_steps_avx2::<8>(current, c, w_rows, acc, counts),
+                    _ => hidden_steps_portable(current, c, w_rows, acc, counts),
+                };
+            }
+        }
+    }
+    hidden_steps_portable(current, c, w_rows, acc, counts)
+}
+
+/// Adds the output rows of the neurons set in `mask` (neuron `base + bit`) to `acc`, and counts
+/// their spikes.
+#[inline(always)]
+fn add_rows(mut mask: u64, base: usize, w_rows: &[f32], acc: &mut [f32; OUT_PAD], counts: &mut Option<&mut [u64]>) {
+    while mask != 0 {
+        let j = base + mask.trailing_zeros() as usize;
+        let row = &w_rows[j * OUT_PAD..(j + 1) * OUT_PAD];
+        for k in 0..OUT_PAD {
+            acc[k] += row[k];
+        }
+        if let Some(c) = counts.as_deref_mut() {
+            c[j] += 1;
+        }
+        mask &= mask - 1;
+    }
+}
+
+/// One neuron's trajectory; sets bit `bit` of `masks[t]` when it fires at step t.
+#[inline(always)]
+fn neuron_trajectory(i: usize, bit: usize, current: &[f32], c: &CoefficientsView<'_>, masks: &mut [u64]) {
+    let g = c.gain[i] * current[i];
+    let mut v = c.v_rest[i];
+    for mask in masks.iter_mut() {
+        let u = c.decay[i] * v + g + c.drive[i];
+        let fire = u >= c.v_th[i];
+        v = if fire { c.v_rest[i] } else { u };
+        *mask |= (fire as u64) << bit;
+    }
+}
+
+/// The portable kernel: 64 neurons at a time into one mask per step, then their output rows.
+fn hidden_steps_portable(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+    let n = c.decay.len();
+    let steps = acc.len();
+    let mut masks = [0u64; MAX_STEPS];
+    let mut total = 0u64;
+    let mut base = 0;
+    while base < n {
+        let end = (base + 64).min(n);
+        masks[..steps].fill(0);
+        for i in base..end {
+            neuron_trajectory(i, i - base, current, &c, &mut masks[..steps]);
+        }
+        for (t, &mask) in masks[..steps].iter().enumerate() {
+            total += mask.count_ones() as u64;
+            add_rows(mask, base, w_rows, &mut acc[t], &mut counts);
+        }
+        base = end;
+    }
+    total
+}
+
+/// The AVX2 kernel: the same arithmetic, 8 neurons per instruction, masks by `movemask`.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+    use std::arch::x86_64::*;
+    let n = c.decay.len();
+    let steps = S;
+    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
+    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S);
+    let mut total = 0u64;
+    let mut base = 0;
+    while base < n {
+        let end = (base + 64).min(n);
+        let mut masks = [0u64; S];
+        let mut i = base;
+        // SAFETY: every load below is at an index + 8 ≤ end ≤ n, checked by the asserts.
+        // Four vectors (32 neurons) at a time: four independent dependency chains through v.
+        while i + 32 <= end {
+            let mut decay = [_mm256_setzero_ps(); 4];
+            let mut g = decay;
+            let mut drive = decay;
+            let mut v_th = decay;
+            let mut v_rest = decay;
+            for q in 0..4 {
+                let k = i + 8 * q;
+                decay[q] = _mm256_loadu_ps(c.decay.as_ptr().add(k));
+                g[q] = _mm256_mul_ps(_mm256_loadu_ps(c.gain.as_ptr().add(k)), _mm256_loadu_ps(current.as_ptr().add(k)));
+                drive[q] = _mm256_loadu_ps(c.drive.as_ptr().add(k));
+                v_th[q] = _mm256_loadu_ps(c.v_th.as_ptr().add(k));
+                v_rest[q] = _mm256_loadu_ps(c.v_rest.as_ptr().add(k));
+            }
+            let mut v = v_rest;
+            for mask in masks.iter_mut() {
+                let mut bits = 0u32;
+                for q in 0..4 {
+                    let u = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(decay[q], v[q]), g[q]), drive[q]);
+                    let fire = _mm256_cmp_ps::<_CMP_GE_OQ>(u, v_th[q]);
+                    v[q] = _mm256_blendv_ps(u, v_rest[q], fire);
+                    bits |= (_mm256_movemask_ps(fire) as u32) << (8 * q);
+                }
+                *mask |= (bits as u64) << (i - base);
+            }
+            i += 32;
+        }
+        while i + 8 <= end {
+            let decay = _mm256_loadu_ps(c.decay.as_ptr().add(i));
+            let g = _mm256_mul_ps(_mm256_loadu_ps(c.gain.as_ptr().add(i)), _mm256_loadu_ps(current.as_ptr().add(i)));
+            let drive = _mm256_loadu_ps(c.drive.as_ptr().add(i));
+            let v_th = _mm256_loadu_ps(c.v_th.as_ptr().add(i));
+            let v_rest = _mm256_loadu_ps(c.v_rest.as_ptr().add(i));
+            let mut v = v_rest;
+            for mask in masks.iter_mut() {
+                let u = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(decay, v), g), drive);
+                let fire = _mm256_cmp_ps::<_CMP_GE_OQ>(u, v_th);
+                v = _mm256_blendv_ps(u, v_rest, fire);
+                *mask |= (_mm256_movemask_ps(fire) as u32 as u64) << (i - base);
+            }
+            i += 8;
+        }
+        for i in i..end {
+            neuron_trajectory(i, i - base, current, &c, &mut masks[..steps]);
+        }
+        for (t, &mask) in masks[..steps].iter().enumerate() {
+            total += mask.count_ones() as u64;
+            let a = &mut acc[t];
+            let mut a0 = _mm256_loadu_ps(a.as_ptr());
+            let mut a1 = _mm256_loadu_ps(a.as_ptr().add(8));
+            let mut bits = mask;
+            while bits != 0 {
+                let j = base + bits.trailing_zeros() as usize;
+                let row = w_rows.as_ptr().add(j * OUT_PAD);
+                a0 = _mm256_add_ps(a0, _mm256_loadu_ps(row));
+                a1 = _mm256_add_ps(a1, _mm256_loadu_ps(row.add(8)));
+                if let Some(cn) = counts.as_deref_mut() {
+                    cn[j] += 1;
+                }
+                bits &= bits - 1;
+            }
+            _mm256_storeu_ps(a.as_mut_ptr(), a0);
+            _mm256_storeu_ps(a.as_mut_ptr().add(8), a1);
+        }
+        base = end;
+    }
+    total
+}

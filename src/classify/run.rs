@@ -1,0 +1,431 @@
+//! The generation loop of a classification run (MNIST, Fashion-MNIST): the same run directory,
+//! metrics, checkpoints and resume as an environment run ([`crate::train`]), with a minibatch in
+//! place of episodes.
+//!
+//! Per generation g: the strategy asks for the population; a fresh minibatch of
+//! `data.batch_size` training images is drawn without replacement from stream
+//! (seed, Minibatch, g), the same batch for every member; the batch is projected through W_in
+//! (one GEMM) and every member's loss is computed; fitness = −mean cross-entropy. The centre's
+//! fitness in metrics.csv is its −loss on the same batch. Every `data.test_every` generations and
+//! at the end the centre is evaluated on the whole test set: `accuracy.csv` gets a row (test
+//! accuracy and loss, silent fraction, spikes per neuron and step) and `rates.safetensors` the
+//! firing rates per class of `data.rate_neurons` hidden neurons chosen once per seed (Figure 6).
+
+use super::{currents_from_pixels, evaluate, evaluate_with_counts, project, stacked_input_weights, Projection, SpikeCounts};
+use crate::config::Config;
+use crate::data::{self, Dataset, DatasetName, NUM_CLASSES};
+use crate::io::{load_arrays, save_arrays, write_atomic, Array, IoError};
+use crate::network::genome::PopulationParams;
+use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
+use crate::rng::{stream_rng, Stream};
+use crate::train::{
+    mean_std_min_max, plot_fitness, read_metrics, rewrite_metrics, save_checkpoint, save_params, writes_files, MetricsRow, Model, Observer,
+    RunInfo, RunPaths, Summary, TrainError,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Settings of a classification task (`[data]` in a config file); used when `env.name` is a
+/// dataset (`mnist`, `fashion-mnist`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Folder holding `mnist/` and `fashion-mnist/` ("" = search `$HETERO_DATA`, `./data`,
+    /// `/usr/share/datasets`).
+    pub dir: String,
+    /// Training images per generation (one minibatch, shared by all members).
+    pub batch_size: usize,
+    /// Simulation steps per image.
+    pub steps: usize,
+    /// Evaluate the centre on the test set every this many generations (and at the end).
+    pub test_every: u64,
+    /// Test images used by that evaluation (0 = all).
+    pub test_images: usize,
+    /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
+    pub rate_neurons: usize,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self { dir: String::new(), batch_size: 1024, steps: 4, test_every: 10, test_images: 0, rate_neurons: 32 }
+    }
+}
+
+impl DataConfig {
+    /// `dir` as an optional path.
+    pub fn dir_path(&self) -> Option<&Path> {
+        (!self.dir.is_empty()).then(|| Path::new(self.dir.as_str()))
+    }
+}
+
+/// One row of accuracy.csv: the centre on the test set.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AccuracyRow {
+    /// Generations completed.
+    pub generation: u64,
+    /// Fraction of test images classified correctly.
+    pub test_accuracy: f64,
+    /// Mean cross-entropy on the test images.
+    pub test_loss: f64,
+    /// Fraction of hidden neurons that never fired on the test images.
+    pub silent_fraction: f64,
+    /// Hidden spikes per neuron per simulated step on the test images.
+    pub spikes_per_neuron_step: f64,
+}
+
+impl AccuracyRow {
+    /// The CSV header.
+    pub const HEADER: &'static str = "generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step";
+
+    fn csv(&self) -> String {
+        format!("{},{},{},{},{}", self.generation, self.test_accuracy, self.test_loss, self.silent_fraction, self.spikes_per_neuron_step)
+    }
+}
+
+/// Per-class firing rates of the recorded neurons at each test evaluation (Figure 6).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RateHistory {
+    /// The recorded hidden neurons (indices).
+    pub neurons: Vec<usize>,
+    /// Generation of each snapshot.
+    pub generations: Vec<u64>,
+    /// Snapshots, each classes × neurons, spikes per step.
+    pub rates: Vec<Vec<f32>>,
+}
+
+/// Loads the dataset a config names (`env.name`), from `data.dir` or the search roots.
+pub fn load_dataset(config: &Config) -> Result<Dataset, TrainError> {
+    let name: DatasetName = config.env.name.parse().map_err(TrainError::Config)?;
+    data::load(name, config.data.dir_path()).map_err(|e| TrainError::Config(e.to_string()))
+}
+
+/// True when `env.name` names a dataset, so the run is a classification run.
+pub fn is_classification(config: &Config) -> bool {
+    config.env.name.parse::<DatasetName>().is_ok()
+}
+
+/// File names a classification run adds to a run directory.
+struct ExtraPaths {
+    accuracy: PathBuf,
+    rates: PathBuf,
+}
+
+/// Trains `config` on `dataset` into `out_dir` on the current rayon pool; resumes if `resume`.
+pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+    let dc = &config.data;
+    let pixels = dataset.rows * dataset.cols;
+    let shape = NetworkShape { inputs: pixels, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
+    let fixed = FixedWeights::lecun(shape, config.run.seed);
+    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+    let model = Model { shape, fixed, layout };
+    let centre0 = model.layout.initial_centre(&config.network, &model.fixed);
+    let mut strategy = config.strategy.build(&centre0, config.run.seed);
+    let (p, d) = (strategy.population_size(), strategy.dim());
+    let batch = dc.batch_size.min(dataset.train_len());
+    let paths = RunPaths::new(out_dir);
+    let extra = ExtraPaths { accuracy: out_dir.join("accuracy.csv"), rates: out_dir.join("rates.safetensors") };
+    let writer = writes_files();
+    if writer {
+        std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+    }
+
+    let mut rows: Vec<MetricsRow> = Vec::new();
+    let mut accuracy: Vec<AccuracyRow> = Vec::new();
+    let mut history = RateHistory { neurons: rate_neurons(config.run.seed, shape.hidden, dc.rate_neurons), ..Default::default() };
+    let mut start = 0u64;
+    let mut wall_before = 0.0;
+    if resume {
+        let (arrays, meta) = load_arrays(&paths.checkpoint)?;
+        let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
+        start = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
+        wall_before = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
+        let state: HashMap<String, Vec<f64>> = arrays.iter().map(|(k, a)| (k.clone(), a.to_f64())).collect();
+        strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
+        rows = read_metrics(&paths.metrics, start)?;
+        accuracy = read_accuracy(&extra.accuracy, start)?;
+        history = read_rates(&extra.rates, start, history)?;
+        if start >= config.run.generations {
+            return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
+        }
+    }
+    let mut metrics_file = None;
+    if writer {
+        write_atomic(&paths.config, config.to_toml().as_bytes())?;
+        rewrite_metrics(&paths.metrics, &rows)?;
+        metrics_file = Some(std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?);
+    }
+    let info = RunInfo {
+        out_dir: out_dir.to_path_buf(),
+        parameter_count: model.layout.parameter_count(),
+        paper_parameter_count: model.layout.paper_parameter_count(),
+        start_generation: start,
+        generations: config.run.generations,
+        threads: rayon::current_num_threads(),
+    };
+    for o in observers.iter_mut() {
+        o.on_start(&info);
+    }
+
+    let mut test = TestSet::new(dataset, dc.test_images);
+    let mut population = vec![0.0f32; p * d];
+    let mut x = Vec::new();
+    let mut proj = Vec::new();
+    let mut indices = vec![0usize; batch];
+    let t0 = Instant::now();
+    for g in start..config.run.generations {
+        let tg = Instant::now();
+        strategy.ask(g, &mut population);
+        draw_minibatch(config.run.seed, g, dataset.train_len(), &mut indices);
+        currents_from_pixels(&dataset.train_images, pixels, &indices, &mut x);
+        let labels: Vec<u8> = indices.iter().map(|&i| dataset.train_labels[i]).collect();
+        let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population, p);
+        let projection = project_batch(&params, &x, batch, &mut proj);
+        let scores = evaluate(&params, projection, &labels, dc.steps);
+        let fitness: Vec<f64> = scores.iter().map(|s| -s.loss()).collect();
+        strategy.tell(&fitness);
+        let centre = strategy.centre();
+        let centre_params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &centre, 1);
+        let centre_projection = project_batch(&centre_params, &x, batch, &mut proj);
+        let centre_score = evaluate(&centre_params, centre_projection, &labels, dc.steps)[0];
+        let (mean, std, min, max) = mean_std_min_max(&fitness);
+        let spikes: u64 = scores.iter().map(|s| s.hidden_spikes).sum();
+        let member_steps = (p * batch * dc.steps) as u64;
+        let row = MetricsRow {
+            generation: g + 1,
+            fitness_mean: mean,
+            fitness_std: std,
+            fitness_min: min,
+            fitness_max: max,
+            centre_fitness: -centre_score.loss(),
+            sigma_mean: strategy.sigma_mean(),
+            spikes_per_neuron_step: spikes as f64 / (member_steps as f64 * shape.hidden as f64),
+            member_steps,
+            episodes_per_s: (p * batch) as f64 / tg.elapsed().as_secs_f64(),
+            wall_s: wall_before + t0.elapsed().as_secs_f64(),
+        };
+        if let Some(f) = metrics_file.as_mut() {
+            writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+        }
+        let last = g + 1 == config.run.generations;
+        if (g + 1) % dc.test_every == 0 || last {
+            let (acc_row, rates) = test.evaluate(&centre_params, dc.steps, &history.neurons, g + 1);
+            accuracy.push(acc_row);
+            history.generations.push(g + 1);
+            history.rates.push(rates);
+            if writer {
+                write_accuracy(&extra.accuracy, &accuracy)?;
+                write_rates(&extra.rates, &history)?;
+            }
+        }
+        for o in observers.iter_mut() {
+            o.on_generation(&row);
+        }
+        rows.push(row);
+        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
+            if let Some(f) = metrics_file.as_ref() {
+                f.sync_data().ok();
+            }
+            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64())?;
+            save_params(&paths, config, &model, &centre)?;
+        }
+    }
+    let last = rows.last();
+    let summary = Summary {
+        env: config.env.name.clone(),
+        mode: format!("{:?}", config.genome.mode).to_lowercase(),
+        seed: config.run.seed,
+        generations: last.map_or(0, |r| r.generation),
+        parameter_count: model.layout.parameter_count(),
+        paper_parameter_count: model.layout.paper_parameter_count(),
+        final_centre_fitness: last.map_or(f64::NAN, |r| r.centre_fitness),
+        best_centre_fitness: rows.iter().map(|r| r.centre_fitness).fold(f64::NEG_INFINITY, f64::max),
+        solved_threshold: None,
+        first_solved_generation: None,
+        wall_s: last.map_or(0.0, |r| r.wall_s),
+        last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
+        last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
+        stopped_early: false,
+        test_accuracy: accuracy.last().map(|a| a.test_accuracy),
+        centre: strategy.centre(),
+    };
+    if writer {
+        write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
+        if config.run.plots {
+            plot_fitness(&paths, &rows, "−cross-entropy")?;
+        }
+    }
+    for o in observers.iter_mut() {
+        o.on_finish(&summary);
+    }
+    Ok(summary)
+}
+
+/// Projects the batch `x` (batch × inputs) through the input weights of `params` into `buffer`:
+/// one GEMM with the shared W_in (neuron mode) or with all members' W_in side by side.
+pub fn project_batch<'a>(params: &PopulationParams, x: &[f32], batch: usize, buffer: &'a mut Vec<f32>) -> Projection<'a> {
+    let s = params.shape;
+    if params.shares_input_weights() {
+        buffer.resize(batch * s.hidden, 0.0);
+        project(x, batch, s.inputs, params.member(0).w_in, s.hidden, buffer);
+        Projection { data: buffer, row_stride: s.hidden, member_stride: 0 }
+    } else {
+        let width = params.members() * s.hidden;
+        buffer.resize(batch * width, 0.0);
+        project(x, batch, s.inputs, &stacked_input_weights(params), width, buffer);
+        Projection { data: buffer, row_stride: width, member_stride: s.hidden }
+    }
+}
+
+/// Fills `indices` with a minibatch drawn without replacement from `0..train_len`, from stream
+/// (seed, Minibatch, generation).
+pub fn draw_minibatch(seed: u64, generation: u64, train_len: usize, indices: &mut [usize]) {
+    let mut rng = stream_rng(seed, Stream::Minibatch, [generation, 0, 0]);
+    let picked = rand::seq::index::sample(&mut rng, train_len, indices.len());
+    for (dst, i) in indices.iter_mut().zip(picked.iter()) {
+        *dst = i;
+    }
+}
+
+/// The hidden neurons recorded for Figure 6: `count` distinct indices drawn once per seed,
+/// sorted.
+pub fn rate_neurons(seed: u64, hidden: usize, count: usize) -> Vec<usize> {
+    let mut rng = stream_rng(seed, Stream::Analysis, [0, 0, 0]);
+    let mut v = rand::seq::index::sample(&mut rng, hidden, count.min(hidden)).into_vec();
+    v.sort_unstable();
+    v
+}
+
+/// The test images as currents, and their projection through the fixed W_in once computed
+/// (neuron mode: W_in never changes, so the 10 000 × H product is made once per run).
+struct TestSet<'a> {
+    labels: &'a [u8],
+    x: Vec<f32>,
+    inputs: usize,
+    shared_projection: Option<Vec<f32>>,
+}
+
+impl<'a> TestSet<'a> {
+    fn new(dataset: &'a Dataset, limit: usize) -> Self {
+        let n = if limit == 0 { dataset.test_len() } else { limit.min(dataset.test_len()) };
+        let inputs = dataset.rows * dataset.cols;
+        let idx: Vec<usize> = (0..n).collect();
+        let mut x = Vec::new();
+        currents_from_pixels(&dataset.test_images, inputs, &idx, &mut x);
+        Self { labels: &dataset.test_labels[..n], x, inputs, shared_projection: None }
+    }
+
+    /// The centre (member 0 of `params`) on the test set: its accuracy row and the per-class
+    /// rates of `neurons` (classes × neurons).
+    fn evaluate(&mut self, params: &PopulationParams, steps: usize, neurons: &[usize], generation: u64) -> (AccuracyRow, Vec<f32>) {
+        let h = params.shape.hidden;
+        let n = self.labels.len();
+        let mut own = Vec::new();
+        let data: &[f32] = if params.shares_input_weights() {
+            let x = &self.x;
+            let inputs = self.inputs;
+            self.shared_projection.get_or_insert_with(|| {
+                let mut p = vec![0.0; n * h];
+                project(x, n, inputs, params.member(0).w_in, h, &mut p);
+                p
+            })
+        } else {
+            own.resize(n * h, 0.0);
+            project(&self.x, n, self.inputs, params.member(0).w_in, h, &mut own);
+            &own
+        };
+        let proj = Projection { data, row_stride: h, member_stride: 0 };
+        let classes = NUM_CLASSES as usize;
+        let (score, counts) = evaluate_with_counts(params, 0, proj, self.labels, steps, classes);
+        let rates = class_rates(&counts, neurons, steps);
+        let row = AccuracyRow {
+            generation,
+            test_accuracy: score.accuracy(),
+            test_loss: score.loss(),
+            silent_fraction: counts.silent_fraction(),
+            spikes_per_neuron_step: score.hidden_spikes as f64 / ((n * steps * h).max(1) as f64),
+        };
+        (row, rates)
+    }
+}
+
+/// Rates of `neurons` per class, classes × neurons row-major.
+fn class_rates(counts: &SpikeCounts, neurons: &[usize], steps: usize) -> Vec<f32> {
+    let classes = counts.images.len();
+    let mut out = Vec::with_capacity(classes * neurons.len());
+    for c in 0..classes {
+        for &j in neurons {
+            out.push(counts.rate(c, j, steps) as f32);
+        }
+    }
+    out
+}
+
+fn write_accuracy(path: &Path, rows: &[AccuracyRow]) -> Result<(), IoError> {
+    let mut text = String::from(AccuracyRow::HEADER);
+    text.push('\n');
+    for r in rows {
+        text.push_str(&r.csv());
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())
+}
+
+/// Reads accuracy.csv rows up to generation `through` (a missing file is empty).
+pub fn read_accuracy(path: &Path, through: u64) -> Result<Vec<AccuracyRow>, TrainError> {
+    let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
+    let bad = |line: usize, m: &str| TrainError::Resume { path: path.display().to_string(), message: format!("line {line}: {m}") };
+    let mut rows = Vec::new();
+    for (i, line) in text.lines().enumerate().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() != 5 {
+            return Err(bad(i + 1, "expected 5 columns"));
+        }
+        let num = |k: usize| f[k].parse::<f64>().map_err(|_| bad(i + 1, &format!("`{}` is not a number", f[k])));
+        let row = AccuracyRow { generation: num(0)? as u64, test_accuracy: num(1)?, test_loss: num(2)?, silent_fraction: num(3)?, spikes_per_neuron_step: num(4)? };
+        if row.generation <= through {
+            rows.push(row);
+        }
+    }
+    Ok(rows)
+}
+
+/// Writes rates.safetensors: `generation` [E], `rates` [E, classes, neurons] (spikes per step),
+/// `neurons` [neurons] (hidden indices, as f32).
+fn write_rates(path: &Path, h: &RateHistory) -> Result<(), IoError> {
+    let e = h.generations.len();
+    let k = h.neurons.len();
+    let classes = NUM_CLASSES as usize;
+    let arrays = vec![
+        ("generation".to_string(), Array::F32(vec![e], h.generations.iter().map(|&g| g as f32).collect())),
+        ("rates".to_string(), Array::F32(vec![e, classes, k], h.rates.concat())),
+        ("neurons".to_string(), Array::F32(vec![k], h.neurons.iter().map(|&j| j as f32).collect())),
+    ];
+    let meta = HashMap::from([("format".to_string(), "hetero-rates-1".to_string())]);
+    save_arrays(path, &arrays, &meta)
+}
+
+/// Reads rates.safetensors snapshots up to generation `through` into `history` (a missing file
+/// is empty).
+pub fn read_rates(path: &Path, through: u64, mut history: RateHistory) -> Result<RateHistory, TrainError> {
+    if !path.exists() {
+        return Ok(history);
+    }
+    let (arrays, _) = load_arrays(path)?;
+    let bad = |m: &str| TrainError::Resume { path: path.display().to_string(), message: m.to_string() };
+    let generations = arrays.get("generation").ok_or_else(|| bad("no `generation` array"))?.to_f64();
+    let rates = arrays.get("rates").ok_or_else(|| bad("no `rates` array"))?.to_f64();
+    let per = NUM_CLASSES as usize * history.neurons.len();
+    if rates.len() != generations.len() * per {
+        return Err(bad("`rates` does not match `generation` and the recorded neurons"));
+    }
+    for (i, &g) in generations.iter().enumerate() {
+        if g as u64 <= through {
+            history.generations.push(g as u64);
+            history.rates.push(rates[i * per..(i + 1) * per].iter().map(|&r| r as f32).collect());
+        }
+    }
+    Ok(history)
+}
