@@ -484,3 +484,192 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
     }
     total
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
+    use crate::network::genome::{GenomeConfig, GenomeLayout, GenomeMode};
+    use crate::rng::{stream_rng, Stream};
+    use rand::Rng;
+
+    /// The population's genomes: the centre plus uniform noise of width `spread`.
+    fn population(layout: &GenomeLayout, net: &NetworkConfig, fixed: &FixedWeights, members: usize, spread: f32, seed: u64) -> Vec<f32> {
+        let centre = layout.initial_centre(net, fixed);
+        let mut rng = stream_rng(seed, Stream::Auxiliary, [9, 0, 0]);
+        (0..members).flat_map(|_| centre.iter().map(|&c| c + spread * (rng.random::<f32>() - 0.5)).collect::<Vec<_>>()).collect()
+    }
+
+    /// Eq. 2 written step by step with the library's layer functions and a dense output sum.
+    fn reference(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], steps: usize) -> Vec<(f64, u64, u64)> {
+        let (h, o) = (params.shape.hidden, params.shape.outputs);
+        (0..params.members())
+            .map(|m| {
+                let net = params.member(m);
+                let (mut loss, mut correct, mut spikes) = (0.0, 0, 0);
+                for (b, &label) in labels.iter().enumerate() {
+                    let current = proj.row(m, b, h);
+                    let mut v = net.hidden.v_rest.to_vec();
+                    let mut v_out = net.output.v_rest.to_vec();
+                    let mut s = vec![0.0; h];
+                    let mut s_out = vec![0.0; o];
+                    for _ in 0..steps {
+                        spikes += spiking_step(&mut v, current, net.hidden, &mut s) as u64;
+                        let out_current: Vec<f32> = (0..o)
+                            .map(|k| {
+                                let mut a = 0.0f32;
+                                for j in 0..h {
+                                    a += s[j] * net.w_out_t[k * h + j];
+                                }
+                                a
+                            })
+                            .collect();
+                        if params.output_spiking {
+                            spiking_step(&mut v_out, &out_current, net.output, &mut s_out);
+                        } else {
+                            leaky_step(&mut v_out, &out_current, net.output);
+                        }
+                    }
+                    let max = v_out.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x)) as f64;
+                    let lse = v_out.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
+                    loss += lse - v_out[label as usize] as f64;
+                    correct += (crate::network::feedforward::argmax(&v_out) == label as usize) as u64;
+                }
+                (loss, correct, spikes)
+            })
+            .collect()
+    }
+
+    fn setup(hidden: usize, mode: GenomeMode, output: OutputLayer, members: usize, images: usize) -> (PopulationParams, Vec<f32>, Vec<u8>) {
+        let shape = NetworkShape { inputs: 12, hidden, outputs: 10 };
+        let net = NetworkConfig { hidden, output, ..Default::default() };
+        let fixed = FixedWeights::lecun(shape, 4);
+        let layout = GenomeLayout::new(shape, output, &GenomeConfig { mode, output_neurons: true, ..Default::default() });
+        let genomes = population(&layout, &net, &fixed, members, 0.6, hidden as u64);
+        let params = PopulationParams::build(&layout, &net, &fixed, &genomes, members);
+        let mut rng = stream_rng(1, Stream::Auxiliary, [8, hidden as u64, 0]);
+        let x: Vec<f32> = (0..images * 12).map(|_| 3.0 * rng.random::<f32>()).collect();
+        let labels: Vec<u8> = (0..images).map(|_| rng.random_range(0..10u8)).collect();
+        (params, x, labels)
+    }
+
+    #[test]
+    fn hand_computed_single_neuron() {
+        // One input at 1.0, w_in = 2 → I = 2; τ = 20 ms, Δt = 5 ms → k = 0.25, R = 1, v_th = 0.5.
+        // Step 1: u = 0.75·0 + 0.25·2 = 0.5 ≥ 0.5 → spike, reset to 0; step 2 the same.
+        // Output (leaky, w_out = [1, −1]): v = 0.25, −0.25, then 0.75·0.25 + 0.25 = 0.4375, −0.4375.
+        // Loss for label 0: ln(e^0.4375 + e^−0.4375) − 0.4375 = ln(1 + e^−0.875).
+        let shape = NetworkShape { inputs: 1, hidden: 1, outputs: 2 };
+        let net = NetworkConfig { hidden: 1, ..Default::default() };
+        let fixed = FixedWeights { w_in: vec![2.0], w_out: vec![1.0, -1.0] };
+        let layout = GenomeLayout::new(shape, OutputLayer::Leaky, &GenomeConfig::default());
+        let params = PopulationParams::build(&layout, &net, &fixed, &layout.initial_centre(&net, &fixed), 1);
+        let mut p = vec![0.0];
+        project(&[1.0], 1, 1, &fixed.w_in, 1, &mut p);
+        assert_eq!(p, [2.0]);
+        let s = evaluate(&params, Projection { data: &p, row_stride: 1, member_stride: 0 }, &[0], 2)[0];
+        assert_eq!(s.hidden_spikes, 2);
+        assert_eq!(s.correct, 1);
+        assert!((s.loss_sum - (1.0f64 + (-0.875f64).exp()).ln()).abs() < 1e-6, "{}", s.loss_sum);
+        let s1 = evaluate(&params, Projection { data: &p, row_stride: 1, member_stride: 0 }, &[1], 2)[0];
+        assert_eq!(s1.correct, 0);
+        assert!((s1.loss_sum - (1.0f64 + (0.875f64).exp()).ln()).abs() < 1e-6);
+    }
+
+    #[test]
+    fn batched_kernel_equals_the_step_by_step_reference() {
+        for &hidden in &[1usize, 7, 64, 100, 131] {
+            for (mode, output) in [(GenomeMode::Neuron, OutputLayer::Leaky), (GenomeMode::Weight, OutputLayer::Leaky), (GenomeMode::Both, OutputLayer::Spiking)] {
+                for steps in [1usize, 4, 9] {
+                    let (members, images) = (11, 150);
+                    let (params, x, labels) = setup(hidden, mode, output, members, images);
+                    let mut buf = Vec::new();
+                    let proj = project_batch(&params, &x, images, &mut buf);
+                    let got = evaluate(&params, proj, &labels, steps);
+                    let want = reference(&params, proj, &labels, steps);
+                    for (m, (g, w)) in got.iter().zip(&want).enumerate() {
+                        // Loss sums differ only by the order of the f64 additions (chunks).
+                        assert!((g.loss_sum - w.0).abs() <= 1e-9 * w.0.abs().max(1.0), "H {hidden} {mode:?} steps {steps} member {m}: {} vs {}", g.loss_sum, w.0);
+                        assert_eq!((g.correct, g.hidden_spikes, g.images), (w.1, w.2, images as u64), "H {hidden} {mode:?} steps {steps} member {m}");
+                    }
+                    assert!(got.iter().any(|g| g.hidden_spikes > 0), "the test should exercise spikes");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn portable_and_simd_kernels_agree_to_the_bit() {
+        let (params, x, _) = setup(203, GenomeMode::Neuron, OutputLayer::Leaky, 3, 20);
+        let mut buf = Vec::new();
+        let proj = project_batch(&params, &x, 20, &mut buf);
+        let w_rows = padded_rows(&params.member(0), 203, 10);
+        for m in 0..3 {
+            for b in 0..20 {
+                for steps in [1usize, 4, 8] {
+                    let current = proj.row(m, b, 203);
+                    let (mut a1, mut a2) = (vec![[0.0; OUT_PAD]; steps], vec![[0.0; OUT_PAD]; steps]);
+                    let (mut c1, mut c2) = (vec![0u64; 203], vec![0u64; 203]);
+                    let n1 = hidden_steps(current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1));
+                    let n2 = hidden_steps_portable(current, params.member(m).hidden, &w_rows, &mut a2, Some(&mut c2));
+                    assert_eq!(n1, n2);
+                    assert_eq!(c1, c2);
+                    let bits = |a: &Vec<[f32; OUT_PAD]>| a.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&a1), bits(&a2));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn projection_is_a_matrix_product_independent_of_threads() {
+        let (rows, inner, cols) = (300, 784, 70);
+        let mut rng = stream_rng(2, Stream::Auxiliary, [7, 0, 0]);
+        let x: Vec<f32> = (0..rows * inner).map(|_| rng.random()).collect();
+        let w: Vec<f32> = (0..inner * cols).map(|_| rng.random::<f32>() - 0.5).collect();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            let mut out = vec![0.0f32; rows * cols];
+            pool.install(|| project(&x, rows, inner, &w, cols, &mut out));
+            out
+        };
+        let one = run(1);
+        for (i, &got) in one.iter().enumerate() {
+            let (r, c) = (i / cols, i % cols);
+            let want: f64 = (0..inner).map(|k| x[r * inner + k] as f64 * w[k * cols + c] as f64).sum();
+            assert!((got as f64 - want).abs() < 1e-4 * (1.0 + want.abs()), "({r},{c}) {got} vs {want}");
+        }
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&run(2)));
+        assert_eq!(bits(&one), bits(&run(3)));
+    }
+
+    #[test]
+    fn evaluation_is_independent_of_threads() {
+        let (params, x, labels) = setup(77, GenomeMode::Weight, OutputLayer::Leaky, 19, 300);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+            pool.install(|| {
+                let mut buf = Vec::new();
+                let proj = project_batch(&params, &x, 300, &mut buf);
+                let scores = evaluate(&params, proj, &labels, 4);
+                let detailed = evaluate_with_counts(&params, 5, proj, &labels, 4, 10);
+                (scores, detailed)
+            })
+        };
+        let (a, b) = (run(1), run(3));
+        assert_eq!(a, b);
+        // The detailed evaluation of a member equals its population score, and counts add up.
+        assert_eq!(a.1 .0, a.0[5]);
+        assert_eq!(a.1 .1.counts.iter().sum::<u64>(), a.0[5].hidden_spikes);
+        assert_eq!(a.1 .1.images.iter().sum::<u64>(), 300);
+    }
+
+    #[test]
+    fn silent_fraction_and_rates() {
+        let c = SpikeCounts { hidden: 3, counts: vec![0, 4, 0, 0, 2, 0], images: vec![2, 1] };
+        assert!((c.silent_fraction() - 2.0 / 3.0).abs() < 1e-12);
+        assert!((c.rate(0, 1, 4) - 0.5).abs() < 1e-12);
+        assert!((c.rate(1, 1, 4) - 0.5).abs() < 1e-12);
+    }
+}
