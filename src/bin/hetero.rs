@@ -138,6 +138,26 @@ enum Reproduce {
         #[command(flatten)]
         common: ReproduceCommon,
     },
+    /// Paper A Table 3 and Figure 6: MNIST / Fashion-MNIST, neuron vs weight mode at equal sizes.
+    Mnist {
+        /// mnist, fashion-mnist or both (default both).
+        #[arg(long, value_name = "NAME")]
+        dataset: Option<String>,
+        /// Sizes in trainable neuron parameters (default 4096,8192,16384,32768).
+        #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Generations per run (default 300).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per (dataset, size, arm) (default 1).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Folder holding mnist/ and fashion-mnist/ (default: $HETERO_DATA, ./data, /usr/share/datasets).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
 }
 
 /// Flags every reproduction takes.
@@ -296,6 +316,29 @@ fn run(command: Command) -> Result<(), Failure> {
                 };
             }
             run_reproduction(common.threads, &opts.out, "reward_vs_max_steps.png, pre_reset_u.png", || bp_vs_es::run(&opts))
+        }
+        Command::Reproduce(Reproduce::Mnist { dataset, sizes, generations, seeds, data_dir, common }) => {
+            use hetero::data::DatasetName;
+            use hetero::experiment::mnist::{self, Options};
+            let out = common.out_dir("mnist");
+            let mut opts = if common.quick { Options::quick(out) } else { Options::full(out) };
+            if let Some(d) = dataset {
+                opts.datasets = match d.as_str() {
+                    "both" => vec![DatasetName::Mnist, DatasetName::FashionMnist],
+                    other => vec![other.parse::<DatasetName>().map_err(|e| Failure(format!("--dataset {other}: {e}; or both")))?],
+                };
+            }
+            if let Some(s) = sizes {
+                opts.sizes = all_at_least_one("--sizes", s)?;
+            }
+            if let Some(g) = generations {
+                opts.generations = at_least_one("--generations", g)?;
+            }
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            opts.data_dir = data_dir;
+            run_reproduction(common.threads, &opts.out, "accuracy_<dataset>.png, fig6_<dataset>_<arm>.png, silent_<dataset>.png", || mnist::run(&opts))
         }
         Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, common }) => {
             use hetero::experiment::memory_length::{self, Options};

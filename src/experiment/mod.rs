@@ -4,6 +4,7 @@
 
 pub mod bp_vs_es;
 pub mod memory_length;
+pub mod mnist;
 
 use crate::train::{MetricsRow, Observer, RunInfo, Summary};
 use std::io::IsTerminal;
