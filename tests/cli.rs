@@ -241,3 +241,84 @@ fn reproduce_bp_vs_es_quick_writes_its_outputs() {
     assert_clean_failure(&empty, &["reproduce", "bp-vs-es", "--lr", "-1"], &["--lr"]);
     std::fs::remove_dir_all(&empty).unwrap();
 }
+
+/// A tiny MNIST-shaped dataset under `dir/data/mnist`: 8×8 images whose class shows as a
+/// bright row, so a network can learn it.
+fn tiny_dataset(dir: &Path) -> PathBuf {
+    use hetero::data::idx::write_idx;
+    let root = dir.join("data");
+    let folder = root.join("mnist");
+    std::fs::create_dir_all(&folder).unwrap();
+    let make = |n: usize, stem: &str, offset: usize| {
+        let labels: Vec<u8> = (0..n).map(|i| ((i * 7 + offset) % 10) as u8).collect();
+        let mut images = vec![0u8; n * 64];
+        for (i, &l) in labels.iter().enumerate() {
+            for c in 0..8 {
+                images[i * 64 + (l as usize % 8) * 8 + c] = 200 + (i % 50) as u8;
+                images[i * 64 + ((i + c) % 64)] = 90;
+            }
+        }
+        write_idx(&folder.join(format!("{stem}-images-idx3-ubyte")), &[n, 8, 8], &images).unwrap();
+        write_idx(&folder.join(format!("{stem}-labels-idx1-ubyte")), &[n], &labels).unwrap();
+    };
+    make(300, "train", 0);
+    make(120, "t10k", 3);
+    root
+}
+
+#[test]
+fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates() {
+    let dir = scratch("mnist");
+    let data = tiny_dataset(&dir);
+    let data_set = format!("data.dir={}", data.display());
+    let args = |out: &str, gens: &str, threads: &str| -> Vec<String> {
+        [
+            "train", "mnist-neuron-4096", "--out", out, "--generations", gens, "--threads", threads, "--population", "16",
+            "--set", "network.hidden=40", "--set", "data.batch_size=64", "--set", "data.test_every=2", "--set", "run.checkpoint_every=2",
+            "--set", &data_set,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        let o = run_in(&dir, &refs);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(args("one", "6", "1"));
+    run(args("two", "6", "2"));
+    run(args("split", "4", "2"));
+    run(["train", "mnist-neuron-4096", "--out", "split", "--generations", "6", "--threads", "1", "--resume"].iter().map(|s| s.to_string()).collect());
+    for other in ["two", "split"] {
+        assert_eq!(metrics_without_timing(&dir.join("one")), metrics_without_timing(&dir.join(other)), "{other}");
+        assert_same_file(&dir.join("one/accuracy.csv"), &dir.join(other).join("accuracy.csv"));
+        for file in ["params.safetensors", "rates.safetensors"] {
+            assert_same_arrays(&dir.join("one").join(file), &dir.join(other).join(file));
+        }
+    }
+    let accuracy = std::fs::read_to_string(dir.join("one/accuracy.csv")).unwrap();
+    assert_eq!(accuracy.lines().count(), 4, "header + generations 2, 4, 6: {accuracy}");
+    let (rates, _) = hetero::io::load_arrays(&dir.join("one/rates.safetensors")).unwrap();
+    assert_eq!(rates["rates"].to_f64().len(), 3 * 10 * 32);
+    let summary = std::fs::read_to_string(dir.join("one/summary.json")).unwrap();
+    assert!(summary.contains("test_accuracy"), "{summary}");
+    // A missing dataset is one clear line.
+    assert_clean_failure(&scratch("mnist-missing"), &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"], &["mnist", "HETERO_DATA"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
+    let dir = scratch("mnist-repro");
+    let data = tiny_dataset(&dir);
+    let o = run_in(&dir, &["reproduce", "mnist", "--quick", "--sizes", "160", "--generations", "4", "--data-dir", data.to_str().unwrap(), "--out", "r"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["results.csv", "results.md", "accuracy_mnist.png", "silent_mnist.svg", "fig6_mnist_neuron.png", "fig6_mnist_weight.png"] {
+        assert!(dir.join("r").join(f).exists(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("r/results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("mnist,neuron,160,40,160,0,") && csv.contains("mnist,weight,160,"), "{csv}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
