@@ -159,10 +159,11 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if writes_files() {
         std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
-    // Largest networks first, so the slowest jobs do not start last.
+    // Smallest networks first: an interrupted study then has its cheapest rows complete (it
+    // resumes from result.json and the runs' checkpoints).
     let mut jobs: Vec<(usize, usize, &str, u64)> = Vec::new();
     let mut sizes = opts.sizes.clone();
-    sizes.sort_unstable_by(|a, b| b.cmp(a));
+    sizes.sort_unstable();
     for &size in &sizes {
         for d in 0..opts.datasets.len() {
             for arm in ["neuron", "weight"] {
