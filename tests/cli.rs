@@ -303,6 +303,12 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     assert_eq!(rates["rates"].to_f64().len(), 3 * 10 * 32);
     let summary = std::fs::read_to_string(dir.join("one/summary.json")).unwrap();
     assert!(summary.contains("test_accuracy"), "{summary}");
+    // `hetero eval` on a classification run scores the centre on the test set, as the run did.
+    let o = run_in(&dir, &["eval", "one", "--json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let last = accuracy.lines().last().unwrap().split(',').nth(1).unwrap().parse::<f64>().unwrap();
+    assert_eq!(v["test_accuracy"].as_f64().unwrap(), last);
     // A missing dataset is one clear line.
     assert_clean_failure(&scratch("mnist-missing"), &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"], &["mnist", "HETERO_DATA"]);
     std::fs::remove_dir_all(&dir).unwrap();

@@ -476,6 +476,16 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
     let config = ConfigTree::load(&paths.config.display().to_string())?.finish()?;
     let (arrays, _) = load_arrays(&paths.params)?;
     let genome = arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
+    if hetero::classify::is_classification(&config) {
+        let dataset = hetero::classify::load_dataset(&config)?;
+        let score = hetero::classify::evaluate_genome_on_test(&config, &dataset, &genome)?;
+        if json {
+            println!("{}", serde_json::json!({"run_dir": run_dir, "test_images": score.images, "test_accuracy": score.accuracy(), "test_loss": score.loss()}));
+        } else {
+            println!("{}: centre on {} test images: accuracy {:.2} %, cross-entropy {:.4}", run_dir.display(), score.images, 100.0 * score.accuracy(), score.loss());
+        }
+        return Ok(());
+    }
     struct Eval<'a> {
         config: &'a hetero::config::Config,
         genome: Vec<f32>,
@@ -630,7 +640,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     }
     if !json {
         println!();
-        println!("not yet benchmarked: mnist (issue 5), locomotion (issue 6, feature mujoco), reservoir (issue 7). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+        println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
     }
     Ok(())
 }

@@ -429,3 +429,17 @@ pub fn read_rates(path: &Path, through: u64, mut history: RateHistory) -> Result
     }
     Ok(history)
 }
+
+/// The test-set score of one genome of a classification config (`hetero eval` on an MNIST run).
+pub fn evaluate_genome_on_test(config: &Config, dataset: &Dataset, genome: &[f32]) -> Result<super::MemberScore, TrainError> {
+    let shape = NetworkShape { inputs: dataset.rows * dataset.cols, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
+    let fixed = FixedWeights::lecun(shape, config.run.seed);
+    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+    if genome.len() != layout.dim {
+        return Err(TrainError::Config(format!("genome has {} values, the config's layout {}", genome.len(), layout.dim)));
+    }
+    let params = PopulationParams::build(&layout, &config.network, &fixed, genome, 1);
+    let mut test = TestSet::new(dataset, config.data.test_images);
+    let (row, _) = test.evaluate(&params, config.data.steps, &[], 0);
+    Ok(super::MemberScore { loss_sum: row.test_loss * test.labels.len() as f64, correct: (row.test_accuracy * test.labels.len() as f64).round() as u64, hidden_spikes: 0, images: test.labels.len() as u64 })
+}
