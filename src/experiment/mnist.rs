@@ -284,8 +284,8 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
             for arm in ["neuron", "weight"] {
                 let dir = job_dir(out, dataset, size, arm, 0);
                 if let Some((rows_n, cols, values, snaps)) = fig6_matrix(&dir)? {
-                    let title = format!("{d} {arm} ({} params): rate per class of {rows_n} hidden neurons at generations {snaps}", params(size, arm));
-                    let chart = Chart { title: &title, x_label: "class 0-9 at each generation", y_label: "neuron", x_scale: Scale::Linear };
+                    let title = format!("{d} {arm}: spikes/step per class, generations {snaps}");
+                    let chart = Chart { title: &title, x_label: "class 0-9 at each of the three generations", y_label: "recorded hidden neuron", x_scale: Scale::Linear };
                     plot::heat_map(&out.join(format!("fig6_{d}_{arm}")), &chart, rows_n, cols, &values).map_err(plot_err)?;
                 }
             }
