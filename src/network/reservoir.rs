@@ -125,7 +125,7 @@ impl ReservoirConfig {
             substeps: 5,
             tau_syn_ms: 5.0,
             tau_filter_ms: 10.0,
-            spike_gain: 0.2,
+            spike_gain: 1.0,
         }
     }
 
