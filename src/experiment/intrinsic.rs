@@ -146,12 +146,17 @@ pub struct Condition {
     pub recurrent: bool,
     /// Training lengths evaluated from the same states.
     pub train_lengths: Vec<usize>,
+    /// Mean τ as a multiple of the network's default (rate 5 ms, spiking 25 ms); ≠ 1 only for the
+    /// homogeneous-τ controls of the profiles study.
+    pub tau_factor: f64,
 }
 
 impl Condition {
     /// Arm label: `homogeneous` or `<family>-cv<c>`.
     pub fn arm(&self) -> String {
-        if self.family == Family::Homogeneous {
+        if self.family == Family::Homogeneous && self.tau_factor != 1.0 {
+            format!("homogeneous-tau{}", self.tau_factor * default_tau_ms(self.kind))
+        } else if self.family == Family::Homogeneous {
             "homogeneous".into()
         } else {
             format!("{}-cv{}", self.family, self.cv)
@@ -163,12 +168,14 @@ impl Condition {
         format!("{}|{}|{}|{}|{}", self.kind.name(), self.n, self.rho, self.p, self.recurrent)
     }
 
+    /// True for the baseline every arm is compared with: homogeneous τ at the default mean.
+    fn is_baseline(&self) -> bool {
+        self.family == Family::Homogeneous && self.tau_factor == 1.0
+    }
+
     /// The reservoir configuration for `inputs` channels.
     pub fn config(&self, inputs: usize) -> ReservoirConfig {
-        let mean = match self.kind {
-            Kind::Rate => 5.0,
-            Kind::Spiking => 25.0,
-        };
+        let mean = default_tau_ms(self.kind) * self.tau_factor;
         let profile = Profile { family: self.family, mean_ms: mean, cv: if self.family == Family::Homogeneous { 0.0 } else { self.cv } };
         let mut c = match self.kind {
             Kind::Rate => ReservoirConfig::rate(self.n, profile),
@@ -179,6 +186,14 @@ impl Condition {
         c.p_connect = self.p;
         c.recurrent = self.recurrent;
         c
+    }
+}
+
+/// Default mean τ (ms): rate 5, spiking 25 (both 5 input samples).
+pub fn default_tau_ms(kind: Kind) -> f64 {
+    match kind {
+        Kind::Rate => 5.0,
+        Kind::Spiking => 25.0,
     }
 }
 
@@ -312,7 +327,7 @@ pub fn conditions(opts: &Options) -> Vec<Condition> {
     let (hf, hcv) = opts.hetero;
     let mut out = Vec::new();
     for &kind in &opts.networks {
-        let base = Condition { kind, family: Family::Homogeneous, cv: 0.0, n: if q { 100 } else { 200 }, rho: 0.9, p: 0.1, recurrent: true, train_lengths: vec![train] };
+        let base = Condition { kind, family: Family::Homogeneous, cv: 0.0, n: if q { 100 } else { 200 }, rho: 0.9, p: 0.1, recurrent: true, train_lengths: vec![train], tau_factor: 1.0 };
         let arms = |c: &Condition| -> Vec<Condition> { vec![c.clone(), Condition { family: hf, cv: hcv, ..c.clone() }] };
         match opts.study {
             Study::Profiles => {
@@ -326,6 +341,10 @@ pub fn conditions(opts: &Options) -> Vec<Condition> {
                         }
                         out.push(Condition { family, cv, ..base.clone() });
                     }
+                }
+                // Controls: homogeneous networks at other mean τ (is heterogeneity better than a tuned τ?).
+                for f in [0.2, 0.4, 2.0, 4.0] {
+                    out.push(Condition { tau_factor: f, ..base.clone() });
                 }
             }
             Study::Size => {
@@ -476,11 +495,11 @@ pub fn aggregate(conds: &[Condition], rows: &[ResultRow]) -> Vec<Aggregate> {
             if mine.is_empty() {
                 continue;
             }
-            let base: Vec<&ResultRow> = rows.iter().filter(|r| r.condition.family == Family::Homogeneous && r.condition.setting() == c.setting() && r.train_length == len).collect();
+            let base: Vec<&ResultRow> = rows.iter().filter(|r| r.condition.is_baseline() && r.condition.setting() == c.setting() && r.train_length == len).collect();
             let means: Vec<f64> = mine.iter().map(|r| r.mean_capacity).collect();
             let k = mine[0].capacities.len();
             let per_task: Vec<f64> = (0..k).map(|j| mine.iter().map(|r| r.capacities[j]).sum::<f64>() / mine.len() as f64).collect();
-            let (delta, p_value, improved) = if base.is_empty() || c.family == Family::Homogeneous {
+            let (delta, p_value, improved) = if base.is_empty() || c.is_baseline() {
                 (f64::NAN, f64::NAN, (f64::NAN, f64::NAN))
             } else {
                 let d: Vec<f64> = mine.iter().filter_map(|r| base.iter().find(|b| b.seed == r.seed).map(|b| r.mean_capacity - b.mean_capacity)).collect();
@@ -634,11 +653,12 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
     match opts.study {
         Study::Profiles => {
             md.push_str(&table(&all, "N", &|a| a.condition.n.to_string()));
+            md.push_str(&skew_table(rows));
             md.push_str("\nMean capacity per task category:\n\n");
             md.push_str(&category_table(&all, &|a| a.condition.arm()));
             for &kind in &opts.networks {
                 let mut series = Vec::new();
-                let homog = aggs.iter().find(|a| a.condition.kind == kind && a.condition.family == Family::Homogeneous);
+                let homog = aggs.iter().find(|a| a.condition.kind == kind && a.condition.is_baseline());
                 for family in [Family::Uniform, Family::Normal, Family::Gamma, Family::LogNormal, Family::LogUniform] {
                     let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && a.condition.family == family).collect();
                     let mut s = Series { name: family.name().into(), points: Vec::new(), band: Some(Vec::new()) };
@@ -770,6 +790,50 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
     Ok(())
 }
 
+/// Claim 2 at matched mean and CV: per seed, mean capacity of the skewed families (gamma,
+/// lognormal, log-uniform) minus that of the symmetric ones (uniform, normal), paired t-test over seeds.
+fn skew_table(rows: &[ResultRow]) -> String {
+    let mut t = String::from("\nSkewed vs symmetric at the same mean and CV (per seed: mean over gamma, lognormal, log-uniform minus mean over uniform, normal; paired t-test over seeds):\n\n| network | CV | skewed | symmetric | skewed − symmetric | paired p |\n|---|---|---|---|---|---|\n");
+    let mut keys: Vec<(Kind, u64)> = Vec::new();
+    for r in rows {
+        let c = &r.condition;
+        if c.family != Family::Homogeneous && !c.family.skewed() {
+            let key = (c.kind, (c.cv * 1e6) as u64);
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    }
+    for (kind, cvk) in keys {
+        let cv = cvk as f64 / 1e6;
+        let mut seeds: Vec<u64> = rows.iter().map(|r| r.seed).collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let (mut sk, mut sy, mut d) = (Vec::new(), Vec::new(), Vec::new());
+        for s in seeds {
+            let pick = |skewed: bool| -> Vec<f64> {
+                rows.iter()
+                    .filter(|r| r.seed == s && r.condition.kind == kind && r.condition.family != Family::Homogeneous && r.condition.family.skewed() == skewed && (r.condition.cv * 1e6) as u64 == cvk)
+                    .map(|r| r.mean_capacity)
+                    .collect()
+            };
+            let (a, b) = (pick(true), pick(false));
+            if a.is_empty() || b.is_empty() {
+                continue;
+            }
+            let (ma, mb) = (a.iter().sum::<f64>() / a.len() as f64, b.iter().sum::<f64>() / b.len() as f64);
+            sk.push(ma);
+            sy.push(mb);
+            d.push(ma - mb);
+        }
+        if d.is_empty() {
+            continue;
+        }
+        let _ = writeln!(t, "| {} | {cv} | {:.4} | {:.4} | {:+.4} | {} |", kind.name(), mean_std(&sk).0, mean_std(&sy).0, mean_std(&d).0, fmt_p(paired_t_p(&d)));
+    }
+    t
+}
+
 fn cost_table(aggs: &[&Aggregate]) -> String {
     let mut t = String::from("| network | N | arm | mean capacity ± sd | MACs / sample | spikes / neuron / sample | readout training FLOP |\n|---|---|---|---|---|---|---|\n");
     for a in aggs {
@@ -856,7 +920,7 @@ mod tests {
     use super::*;
 
     fn small(kind: Kind, family: Family) -> Condition {
-        Condition { kind, family, cv: 1.0, n: 40, rho: 0.9, p: 0.2, recurrent: true, train_lengths: vec![300] }
+        Condition { kind, family, cv: 1.0, n: 40, rho: 0.9, p: 0.2, recurrent: true, train_lengths: vec![300], tau_factor: 1.0 }
     }
 
     const SPLIT: Split = Split { washout: 120, train: 300, val: 100, test: 200 };
