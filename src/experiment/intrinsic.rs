@@ -859,14 +859,17 @@ fn matched_size_text(aggs: &[Aggregate], kind: Kind) -> String {
     let maxlen = aggs.iter().map(|a| a.train_length).max().unwrap_or(0);
     let pick = |hom: bool| -> Vec<&Aggregate> { aggs.iter().filter(|a| a.condition.kind == kind && a.train_length == maxlen && (a.condition.family == Family::Homogeneous) == hom).collect() };
     let (homs, hets) = (pick(true), pick(false));
-    let mut t = format!("\nMatched performance, {} (training length {maxlen}): for each homogeneous N, the heterogeneous N reaching the same mean capacity (log-linear interpolation between sizes) and the cost of each at that point:\n\n| homog. N | capacity | hetero. N matching | size ratio | MACs/sample homog. → hetero. | spikes/sample homog. → hetero. | readout FLOP homog. → hetero. |\n|---|---|---|---|---|---|---|\n", kind.name());
+    let mut t = format!("\nMatched performance, {} (training length {maxlen}): for each homogeneous N, the heterogeneous N reaching the same mean capacity (log-linear interpolation between sizes; ≤ when the smallest heterogeneous network already reaches it) and the cost of each at that point (spikes per sample summed over the network):\n\n| homog. N | capacity | hetero. N matching | size ratio | MACs/sample homog. → hetero. | spikes/sample homog. → hetero. | readout FLOP homog. → hetero. |\n|---|---|---|---|---|---|---|\n", kind.name());
     for h in &homs {
         let target = h.mean.0;
         let mut found = None;
+        // True when even the smallest heterogeneous network reaches the target (the match is an upper bound).
+        let mut bound = false;
         for w in hets.windows(2) {
             let (a, b) = (w[0], w[1]);
             if a.mean.0 >= target {
                 found = Some((a.condition.n as f64, a.costs));
+                bound = true;
                 break;
             }
             if b.mean.0 >= target {
@@ -880,13 +883,15 @@ fn matched_size_text(aggs: &[Aggregate], kind: Kind) -> String {
         }
         if found.is_none() && hets.len() == 1 && hets[0].mean.0 >= target {
             found = Some((hets[0].condition.n as f64, hets[0].costs));
+            bound = true;
         }
+        let le = if bound { "≤ " } else { "" };
         let spikes = |s: f64| s * h.condition.n as f64;
         match found {
             Some((n, c)) => {
                 let _ = writeln!(
                     t,
-                    "| {} | {:.4} | {:.0} | {:.2} | {:.3e} → {:.3e} | {:.2} → {:.2} | {:.3e} → {:.3e} |",
+                    "| {} | {:.4} | {le}{:.0} | {le}{:.2} | {:.3e} → {:.3e} | {:.2} → {:.2} | {:.3e} → {:.3e} |",
                     h.condition.n,
                     target,
                     n,
