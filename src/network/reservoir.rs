@@ -141,7 +141,7 @@ impl ReservoirConfig {
         if !(self.spectral_radius >= 0.0 && self.spectral_radius.is_finite()) {
             return Err(format!("spectral radius {}: must be a non-negative number", self.spectral_radius));
         }
-        if !(self.dt_ms > 0.0) {
+        if self.dt_ms.is_nan() || self.dt_ms <= 0.0 {
             return Err(format!("dt_ms {}: must be positive", self.dt_ms));
         }
         Ok(())
@@ -236,7 +236,7 @@ pub fn spectral_radius(w: &Csr, iters: usize, seed: u64) -> f64 {
     for k in 1..=iters {
         w.matvec(&x, &mut y);
         let norm = y.iter().map(|v| v * v).sum::<f64>().sqrt();
-        if !(norm > 1e-300) {
+        if norm.is_nan() || norm <= 1e-300 {
             return 0.0;
         }
         log_norm += norm.ln();
