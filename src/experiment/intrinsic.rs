@@ -154,12 +154,11 @@ pub struct Condition {
 impl Condition {
     /// Arm label: `homogeneous` or `<family>-cv<c>`.
     pub fn arm(&self) -> String {
-        if self.family == Family::Homogeneous && self.tau_factor != 1.0 {
-            format!("homogeneous-tau{}", self.tau_factor * default_tau_ms(self.kind))
-        } else if self.family == Family::Homogeneous {
-            "homogeneous".into()
+        let tau = if self.tau_factor != 1.0 { format!("-tau{}", self.tau_factor * default_tau_ms(self.kind)) } else { String::new() };
+        if self.family == Family::Homogeneous {
+            format!("homogeneous{tau}")
         } else {
-            format!("{}-cv{}", self.family, self.cv)
+            format!("{}-cv{}{tau}", self.family, self.cv)
         }
     }
 
@@ -345,6 +344,10 @@ pub fn conditions(opts: &Options) -> Vec<Condition> {
                 // Controls: homogeneous networks at other mean τ (is heterogeneity better than a tuned τ?).
                 for f in [0.2, 0.4, 2.0, 4.0] {
                     out.push(Condition { tau_factor: f, ..base.clone() });
+                }
+                // And the heterogeneous arm at the shorter means, against those controls.
+                for f in [0.2, 0.4] {
+                    out.push(Condition { family: hf, cv: hcv, tau_factor: f, ..base.clone() });
                 }
             }
             Study::Size => {
@@ -660,7 +663,7 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 let mut series = Vec::new();
                 let homog = aggs.iter().find(|a| a.condition.kind == kind && a.condition.is_baseline());
                 for family in [Family::Uniform, Family::Normal, Family::Gamma, Family::LogNormal, Family::LogUniform] {
-                    let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && a.condition.family == family).collect();
+                    let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && a.condition.family == family && a.condition.tau_factor == 1.0).collect();
                     let mut s = Series { name: family.name().into(), points: Vec::new(), band: Some(Vec::new()) };
                     if let Some(h) = homog {
                         s.points.push((0.0, h.mean.0));
@@ -797,7 +800,7 @@ fn skew_table(rows: &[ResultRow]) -> String {
     let mut keys: Vec<(Kind, u64)> = Vec::new();
     for r in rows {
         let c = &r.condition;
-        if c.family != Family::Homogeneous && !c.family.skewed() {
+        if c.family != Family::Homogeneous && !c.family.skewed() && c.tau_factor == 1.0 {
             let key = (c.kind, (c.cv * 1e6) as u64);
             if !keys.contains(&key) {
                 keys.push(key);
@@ -813,7 +816,7 @@ fn skew_table(rows: &[ResultRow]) -> String {
         for s in seeds {
             let pick = |skewed: bool| -> Vec<f64> {
                 rows.iter()
-                    .filter(|r| r.seed == s && r.condition.kind == kind && r.condition.family != Family::Homogeneous && r.condition.family.skewed() == skewed && (r.condition.cv * 1e6) as u64 == cvk)
+                    .filter(|r| r.seed == s && r.condition.kind == kind && r.condition.family != Family::Homogeneous && r.condition.family.skewed() == skewed && r.condition.tau_factor == 1.0 && (r.condition.cv * 1e6) as u64 == cvk)
                     .map(|r| r.mean_capacity)
                     .collect()
             };
