@@ -10,7 +10,7 @@
 //! - `narma-n`: s = (clamp(u_c, −1, 1) + 1)/4 ∈ [0, 0.5];
 //!   y(t+1) = tanh(0.3·y(t) + 0.05·y(t)·Σ_{i<n} y(t−i) + 1.5·s(t−n+1)·s(t) + 0.1)
 //!   (NARMA-n saturated by tanh so that it stays bounded for every stimulus)
-//! - `xor-d{d}`: b = [u > 0]; y(t) = ±1 for b(t−d) ⊕ b(t−d−1); cross-channel `xor-d{d}c{a}-d{d}c{b}`
+//! - `xor-d{d}`: b = 1 if u > 0, else 0; y(t) = ±1 for b(t−d) ⊕ b(t−d−1); cross-channel `xor-d{d}c{a}-d{d}c{b}`
 //! - `parity-k`: y(t) = ±1 for b(t) ⊕ … ⊕ b(t−k+1)
 //! - `predict-h`: y(t) = u_c(t + h) (one- and multi-step prediction)
 
