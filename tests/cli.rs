@@ -259,6 +259,11 @@ fn intrinsic_tasks_list_and_quick_study_are_deterministic_across_threads() {
     assert_clean_failure(&dir, &["reproduce", "intrinsic", "size", "--network", "lif"], &["--network", "lif"]);
     assert_clean_failure(&dir, &["reproduce", "intrinsic", "size", "--seeds", "0"], &["--seeds", "0"]);
     assert_clean_failure(&dir, &["bench", "reservoirs"], &["reservoirs"]);
+    assert_clean_failure(&dir, &["tasks", "show", "white/delay-999"], &["white/delay-999"]);
+    let shown = run_in(&dir, &["tasks", "show", "white/delay-2", "--seed", "3", "--len", "20"]);
+    let rows: Vec<Vec<f64>> = String::from_utf8(shown.stdout).unwrap().lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 20);
+    assert!((2..20).all(|t| rows[t][2] == rows[t - 2][1]), "delay-2 target is not the input shifted by 2");
     let mut csv = Vec::new();
     for threads in ["1", "2"] {
         let o = format!("out{threads}");

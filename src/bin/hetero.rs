@@ -106,6 +106,17 @@ enum Command {
 enum Tasks {
     /// Print every task name, one per line, in bank order.
     List,
+    /// Print one task's stimulus and target as CSV (t, u0[, u1, u2], y).
+    Show {
+        /// Task name (see `hetero tasks list`).
+        name: String,
+        /// Seed of the stimulus.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Samples.
+        #[arg(long, default_value_t = 200)]
+        len: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -277,6 +288,11 @@ fn run(command: Command) -> Result<(), Failure> {
             for t in hetero::data::tasks::bank() {
                 println!("{}", t.name);
             }
+            Ok(())
+        }
+        Command::Tasks(Tasks::Show { name, seed, len }) => {
+            at_least_one("--len", len)?;
+            print!("{}", hetero::data::tasks::to_csv(&name, seed, len)?);
             Ok(())
         }
         Command::Reproduce(Reproduce::Intrinsic { study, network, seeds, common }) => {

@@ -318,6 +318,27 @@ pub fn generate(name: &str, seed: u64, len: usize) -> Result<(Vec<f64>, Vec<f64>
     Ok((u, y))
 }
 
+/// CSV text `t,u0[,u1,u2],y` of the task `name` for `seed` over `len` samples (`hetero tasks show`).
+pub fn to_csv(name: &str, seed: u64, len: usize) -> Result<String, TaskError> {
+    use std::fmt::Write as _;
+    let task = find(name)?;
+    let d = task.stimulus.channels();
+    let (u, y) = generate(name, seed, len)?;
+    let mut out = String::from("t");
+    for c in 0..d {
+        let _ = write!(out, ",u{c}");
+    }
+    out.push_str(",y\n");
+    for t in 0..len {
+        let _ = write!(out, "{t}");
+        for c in 0..d {
+            let _ = write!(out, ",{}", u[t * d + c]);
+        }
+        let _ = writeln!(out, ",{}", y[t]);
+    }
+    Ok(out)
+}
+
 /// The tasks of the bank grouped by stimulus, in bank order: (stimulus, indices into [`bank`]).
 pub fn by_stimulus(tasks: &[usize]) -> Vec<(StimulusKind, Vec<usize>)> {
     let mut groups: Vec<(StimulusKind, Vec<usize>)> = Vec::new();
