@@ -287,3 +287,74 @@ pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize,
     }
     rows
 }
+
+/// `hetero bench reservoir`: state-update throughput (neuron-steps/s, one thread) of the rate and
+/// spiking reservoirs at N = 100, 400, 1600 (p = 0.1, sparse kernel; and p = 1, dense kernel), and
+/// the time to fit 300 ridge readouts (multi-RHS, 10-value λ grid) on 2000 + 500 samples of N = 400
+/// states. Returns printable lines (JSON objects with `json`).
+pub fn reservoir(json: bool) -> Vec<String> {
+    use crate::analysis::ridge::{fit, LAMBDA_GRID};
+    use crate::network::reservoir::{Kind, Recurrent, Reservoir, ReservoirConfig};
+    use crate::neuron::heterogeneity::{Family, Profile};
+    faer::set_global_parallelism(faer::Par::Seq);
+    let mut lines = Vec::new();
+    if !json {
+        lines.push("reservoir state collection, 1 thread, lognormal τ (CV 1), one white-noise input channel; a neuron-step is one Euler update of one neuron".to_string());
+        lines.push(format!("{:<8} {:>5} {:>5} {:>7} {:>10} {:>16} {:>14}", "network", "N", "p", "kernel", "samples", "neuron-steps/s", "samples/s"));
+    }
+    for kind in [Kind::Rate, Kind::Spiking] {
+        for n in [100usize, 400, 1600] {
+            for p in [0.1, 1.0] {
+                let profile = Profile { family: Family::LogNormal, mean_ms: if kind == Kind::Rate { 5.0 } else { 25.0 }, cv: 1.0 };
+                let mut c = if kind == Kind::Rate { ReservoirConfig::rate(n, profile) } else { ReservoirConfig::spiking(n, profile) };
+                c.p_connect = p;
+                let r = Reservoir::build(&c, 0).expect("valid config");
+                let kernel = match r.recurrent {
+                    Recurrent::Dense(_) => "dense",
+                    Recurrent::Sparse(_) => "sparse",
+                    Recurrent::None => "none",
+                };
+                // About 2e8 synaptic operations per timing, at least 200 samples.
+                let per_sample = (r.nnz.max(n) * c.substeps) as f64;
+                let samples = ((2e8 / per_sample) as usize).clamp(200, 20000);
+                let u = crate::data::tasks::StimulusKind::White.generate(0, samples);
+                let mut times = Vec::new();
+                for _ in 0..3 {
+                    let t = Instant::now();
+                    std::hint::black_box(r.collect(&u, 0));
+                    times.push(t.elapsed().as_secs_f64());
+                }
+                let s = times[median_index(&times)];
+                let steps = (samples * n * c.substeps) as f64 / s;
+                if json {
+                    lines.push(serde_json::json!({"bench": "reservoir", "network": kind.name(), "n": n, "p": p, "kernel": kernel, "samples": samples, "neuron_steps_per_s": steps, "samples_per_s": samples as f64 / s}).to_string());
+                } else {
+                    lines.push(format!("{:<8} {:>5} {:>5} {:>7} {:>10} {:>16.3e} {:>14.1}", kind.name(), n, p, kernel, samples, steps, samples as f64 / s));
+                }
+            }
+        }
+    }
+    // Readout fit: 300 targets on N = 400 states.
+    let (n, t, tv, k) = (400usize, 2000usize, 500usize, 300usize);
+    let profile = Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 };
+    let r = Reservoir::build(&ReservoirConfig::rate(n, profile), 0).expect("valid config");
+    let u = crate::data::tasks::StimulusKind::White.generate(0, t + tv + 100);
+    let (x, _) = r.collect(&u, 0);
+    let y: Vec<f64> = (0..(t + tv) * k).map(|i| u[(i / k + 100 - (i % k) % 100).min(t + tv + 99)]).collect();
+    let xs = faer::MatRef::from_row_major_slice(&x[100 * n..], t + tv, n);
+    let ys = faer::MatRef::from_row_major_slice(&y, t + tv, k);
+    let mut times = Vec::new();
+    for _ in 0..3 {
+        let start = Instant::now();
+        std::hint::black_box(fit(xs.subrows(0, t), ys.subrows(0, t), xs.subrows(t, tv), ys.subrows(t, tv), &LAMBDA_GRID));
+        times.push(start.elapsed().as_secs_f64());
+    }
+    let s = times[median_index(&times)];
+    if json {
+        lines.push(serde_json::json!({"bench": "readout", "n": n, "train": t, "val": tv, "readouts": k, "lambdas": LAMBDA_GRID.len(), "seconds": s}).to_string());
+    } else {
+        lines.push(String::new());
+        lines.push(format!("readout fit: {k} ridge readouts together on N = {n} states, {t} training + {tv} validation samples, {} λ values each: {s:.3} s (median of 3, 1 thread)", LAMBDA_GRID.len()));
+    }
+    lines
+}

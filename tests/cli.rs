@@ -328,3 +328,39 @@ fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     assert!(csv.contains("mnist,neuron,160,40,160,0,") && csv.contains("mnist,weight,160,"), "{csv}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn intrinsic_tasks_list_and_quick_study_are_deterministic_across_threads() {
+    let dir = scratch("intrinsic");
+    let out = run_in(&dir, &["tasks", "list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let names: Vec<&str> = text.lines().collect();
+    assert!(names.len() >= 300, "{} tasks", names.len());
+    assert!(names.contains(&"white/delay-1") && names.contains(&"lorenz/narma-10"));
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+    assert_clean_failure(&dir, &["reproduce", "intrinsic", "sizes"], &["sizes"]);
+    assert_clean_failure(&dir, &["reproduce", "intrinsic", "size", "--network", "lif"], &["--network", "lif"]);
+    assert_clean_failure(&dir, &["reproduce", "intrinsic", "size", "--seeds", "0"], &["--seeds", "0"]);
+    assert_clean_failure(&dir, &["bench", "reservoirs"], &["reservoirs"]);
+    assert_clean_failure(&dir, &["tasks", "show", "white/delay-999"], &["white/delay-999"]);
+    let shown = run_in(&dir, &["tasks", "show", "white/delay-2", "--seed", "3", "--len", "20"]);
+    let rows: Vec<Vec<f64>> = String::from_utf8(shown.stdout).unwrap().lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    assert_eq!(rows.len(), 20);
+    assert!((2..20).all(|t| rows[t][2] == rows[t - 2][1]), "delay-2 target is not the input shifted by 2");
+    let mut csv = Vec::new();
+    for threads in ["1", "2"] {
+        let o = format!("out{threads}");
+        let r = run_in(&dir, &["reproduce", "intrinsic", "robustness", "--quick", "--network", "both", "--seeds", "2", "--threads", threads, "--out", &o]);
+        assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+        for f in ["results.md", "tasks.csv", "robustness_rho_rate.png", "robustness_p_spiking.svg"] {
+            assert!(dir.join(&o).join(f).exists(), "{f}");
+        }
+        csv.push(std::fs::read(dir.join(&o).join("results.csv")).unwrap());
+    }
+    assert_eq!(csv[0], csv[1], "results differ between 1 and 2 threads");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,3 +1,4 @@
 //! Analysis and figures.
 
 pub mod plot;
+pub mod ridge;

@@ -83,9 +83,12 @@ enum Command {
     /// Reproduce an experiment of the papers.
     #[command(subcommand)]
     Reproduce(Reproduce),
+    /// The temporal task bank of the intrinsic-heterogeneity studies.
+    #[command(subcommand)]
+    Tasks(Tasks),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: all | cartpole | memory | bptt | mnist.
+        /// Which benchmark: all | cartpole | memory | bptt | mnist | reservoir.
         name: String,
         /// One JSON object per row.
         #[arg(long)]
@@ -100,7 +103,37 @@ enum Command {
 }
 
 #[derive(Subcommand)]
+enum Tasks {
+    /// Print every task name, one per line, in bank order.
+    List,
+    /// Print one task's stimulus and target as CSV (t, u0[, u1, u2], y).
+    Show {
+        /// Task name (see `hetero tasks list`).
+        name: String,
+        /// Seed of the stimulus.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Samples.
+        #[arg(long, default_value_t = 200)]
+        len: usize,
+    },
+}
+
+#[derive(Subcommand)]
 enum Reproduce {
+    /// Paper B: quenched τ heterogeneity in reservoirs on the task bank (profiles | size | robustness | cost).
+    Intrinsic {
+        /// profiles | size | robustness | cost.
+        study: String,
+        /// rate | spiking | both (default both).
+        #[arg(long, default_value = "both")]
+        network: String,
+        /// Network seeds per condition (default 10; 3 with --quick).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
     /// Paper A Figure 7 / Table 5: BP (REINFORCE + BPTT) vs ES on CartPole, neuron and weight mode.
     BpVsEs {
         /// CartPole step limits (default 100,200,500,1000).
@@ -271,6 +304,27 @@ fn run(command: Command) -> Result<(), Failure> {
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
         Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+        Command::Tasks(Tasks::List) => {
+            for t in hetero::data::tasks::bank() {
+                println!("{}", t.name);
+            }
+            Ok(())
+        }
+        Command::Tasks(Tasks::Show { name, seed, len }) => {
+            at_least_one("--len", len)?;
+            print!("{}", hetero::data::tasks::to_csv(&name, seed, len)?);
+            Ok(())
+        }
+        Command::Reproduce(Reproduce::Intrinsic { study, network, seeds, common }) => {
+            use hetero::experiment::intrinsic::{self, Options, Study};
+            let study = Study::parse(&study)?;
+            let mut opts = Options::new(study, common.quick, common.out_dir(&format!("intrinsic-{}", study.name())));
+            opts.networks = intrinsic::parse_networks(&network)?;
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            run_reproduction(common.threads, &opts.out, "tasks.csv and figures", || intrinsic::run(&opts))
+        }
         Command::Reproduce(Reproduce::BpVsEs { max_steps, seeds, lr, surrogate, jacobian, common }) => {
             use hetero::experiment::bp_vs_es::{self, Options};
             use hetero::gradient::{Jacobian, Surrogate};
@@ -580,6 +634,12 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     if name == "mnist" {
         return bench_mnist(json, generations, threads);
     }
+    if name == "reservoir" {
+        for line in hetero::bench::reservoir(json) {
+            println!("{line}");
+        }
+        return Ok(());
+    }
     if name == "bptt" {
         let (eps, steps) = hetero::bench::bptt(64, 500, 20, 5);
         if json {
@@ -593,7 +653,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     let names: Vec<&str> = match name {
         "all" => vec!["cartpole", "memory"],
         "cartpole" | "memory" => vec![name],
-        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt, mnist)"))),
+        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt, mnist, reservoir)"))),
     };
     at_least_one("--generations", generations)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
@@ -640,7 +700,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     }
     if !json {
         println!();
-        println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+        println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates); reservoirs: `hetero bench reservoir`. These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
     }
     Ok(())
 }

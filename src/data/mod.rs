@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 pub mod idx;
+pub mod tasks;
 
 use idx::{dims_text, read_idx, IdxArray};
 

@@ -3,6 +3,7 @@
 //! whose `result.json` exists is skipped, so an interrupted reproduction continues where it stopped.
 
 pub mod bp_vs_es;
+pub mod intrinsic;
 pub mod memory_length;
 pub mod mnist;
 

@@ -2,6 +2,7 @@
 
 pub mod feedforward;
 pub mod genome;
+pub mod reservoir;
 
 pub use feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
 pub use genome::{GenomeConfig, GenomeLayout, GenomeMode, Layer, PopulationParams, Property};
