@@ -65,13 +65,13 @@ enum Command {
     Presets,
     /// Replay actions in an environment from its seeded initial state, printing every step.
     Env {
-        /// Environment name (cartpole).
+        /// Environment name (cartpole, memory_chain; with feature mujoco halfcheetah, hopper, walker2d, ant).
         name: String,
         /// Seed: the initial state is episode 0 of generation 0 of a run with this seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Comma-separated actions.
-        #[arg(long, value_name = "A,B,...", default_value = "")]
+        /// Comma-separated actions; continuous: `;`-separated vectors of `,`-separated numbers.
+        #[arg(long, value_name = "A,B,... | a1,a2;b1,b2;...", default_value = "")]
         actions: String,
         /// Step limit.
         #[arg(long, default_value_t = 500)]
@@ -467,7 +467,9 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
 
 fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: bool) -> Result<(), Failure> {
     let config = EnvConfig { name: name.into(), max_steps, ..Default::default() };
-    let actions: Vec<&str> = actions.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    // Discrete actions are `,`-separated; continuous ones `;`-separated vectors of `,`-separated numbers.
+    let separator = if actions.contains(';') || hetero::env::LOCOMOTION_NAMES.contains(&name) { ';' } else { ',' };
+    let actions: Vec<&str> = actions.split(separator).map(str::trim).filter(|s| !s.is_empty()).collect();
     struct Replay<'a> {
         seed: u64,
         actions: Vec<&'a str>,
@@ -479,9 +481,15 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
             let mut state = env.reset(&mut stream_rng(self.seed, Stream::EnvReset, [0, 0, 0]));
             let mut obs = vec![0.0f32; env.observation_size()];
             env.observe(&state, &mut obs);
+            let initial = env.initial_qpos_qvel(&state);
             let print = |t: usize, action: Option<&str>, state: &[f64], obs: &[f32], reward: Option<f64>, term: bool, trunc: bool| {
                 if self.json {
-                    println!("{}", serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc}));
+                    let mut record = serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc});
+                    if let (0, Some((qpos, qvel))) = (t, &initial) {
+                        record["qpos"] = serde_json::json!(qpos);
+                        record["qvel"] = serde_json::json!(qvel);
+                    }
+                    println!("{record}");
                 } else {
                     let a = action.map_or("reset".to_string(), |a| format!("action {a}"));
                     let r = reward.map_or(String::new(), |r| format!(" reward {r}"));
@@ -497,7 +505,7 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
                         _ => return Err(Failure(format!("--actions: `{a}` is not an action of {} (0..{})", env.name(), n - 1))),
                     },
                     ActionSpace::Continuous(dim) => {
-                        let v: Result<Vec<f32>, _> = a.split(';').map(|x| x.trim().parse::<f32>()).collect();
+                        let v: Result<Vec<f32>, _> = a.split([',', ';']).map(|x| x.trim().parse::<f32>()).collect();
                         match v {
                             Ok(v) if v.len() == dim => {
                                 buffer.copy_from_slice(&v);
