@@ -128,7 +128,13 @@ fn load_model(xml: &'static str) -> Result<Arc<MjModel>, ModelError> {
     if models.is_empty() {
         // SAFETY: no model exists yet, so no thread is using MuJoCo. Routes MuJoCo's messages
         // (half_cheetah.xml's deprecation warning) to `log` instead of stdout and MUJOCO_LOG.TXT.
-        unsafe { mujoco_rs::prelude::install_logging_hook() };
+        // The default handler's file and console output are switched off too: the model
+        // compiler's warning otherwise still reaches MUJOCO_LOG.TXT.
+        unsafe {
+            mujoco_rs::prelude::install_logging_hook();
+            use mujoco_rs::wrappers::mj_logging::{log_config, set_log_config};
+            set_log_config(log_config().with_logto_file(false).with_logto_console(false));
+        }
     }
     let path = assets_dir().join(xml);
     if !path.is_file() {
