@@ -72,6 +72,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("cartpole-weight", include_str!("../presets/cartpole-weight.toml")),
     ("memory-neuron", include_str!("../presets/memory-neuron.toml")),
     ("memory-weight", include_str!("../presets/memory-weight.toml")),
+    ("halfcheetah", include_str!("../presets/halfcheetah.toml")),
 ];
 
 /// Errors of loading and overriding a configuration; each renders as one line.

@@ -1,3 +1,6 @@
 //! Analysis and figures.
 
+pub mod fit;
 pub mod plot;
+pub mod shapley;
+pub mod tau;

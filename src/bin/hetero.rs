@@ -433,9 +433,14 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
     let config = ConfigTree::load(&paths.config.display().to_string())?.finish()?;
     let (arrays, _) = load_arrays(&paths.params)?;
     let genome = arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
+    let norm = hetero::train::load_obs_norm(&arrays);
+    if config.env.normalize_obs && norm.is_none() {
+        return Err(Failure(format!("{}: no obs_norm arrays, but the run's env.normalize_obs is on", paths.params.display())));
+    }
     struct Eval<'a> {
         config: &'a hetero::config::Config,
         genome: Vec<f32>,
+        norm: Option<hetero::env::obs_norm::ObsNormalizer>,
         episodes: usize,
         seed: u64,
     }
@@ -447,11 +452,11 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
                 return Err(Failure(format!("genome has {} values, the config's layout {}", self.genome.len(), model.layout.dim)));
             }
             let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
-            Ok(model.evaluate_genome(self.config, &env, &self.genome, self.episodes, source))
+            Ok(model.evaluate_genome_normalized(self.config, &env, &self.genome, self.episodes, source, self.norm.as_ref()))
         }
     }
     let seed = seed.unwrap_or(config.run.seed);
-    let returns = visit_env(&config.env, Eval { config: &config, genome, episodes, seed })??;
+    let returns = visit_env(&config.env, Eval { config: &config, genome, norm, episodes, seed })??;
     let n = returns.len() as f64;
     let mean = returns.iter().sum::<f64>() / n;
     let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
