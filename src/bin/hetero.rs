@@ -83,6 +83,9 @@ enum Command {
     /// Reproduce an experiment of the papers.
     #[command(subcommand)]
     Reproduce(Reproduce),
+    /// Analyse finished runs.
+    #[command(subcommand)]
+    Analyze(Analyze),
     /// Print throughput figures.
     Bench {
         /// Which benchmark: all | cartpole | memory | bptt.
@@ -137,6 +140,45 @@ enum Reproduce {
         taus: Option<Vec<f32>>,
         #[command(flatten)]
         common: ReproduceCommon,
+    },
+    /// Paper A Table 1 / Figure 4: the 15 neuron-property subsets on locomotion (feature mujoco) and Shapley values.
+    Ablation {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Generations per run (default 1000, Paper A's).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per coalition (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Trainable-parameter budget per network (default 16384, Paper A's).
+        #[arg(long, value_name = "P")]
+        params: Option<usize>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
+        /// Episodes of each final centre evaluation (default 10).
+        #[arg(long = "final-episodes", value_name = "N")]
+        final_episodes: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+}
+
+#[derive(Subcommand)]
+enum Analyze {
+    /// Gamma and lognormal fits (location 0) of the learned hidden τ beside Paper A's Table 2 and biology.
+    Tau {
+        /// Run directories (each with params.safetensors holding hidden.tau_ms).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Output folder (default: the first run directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -320,6 +362,50 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.taus_ms = t;
             }
             run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || memory_length::run(&opts))
+        }
+        Command::Reproduce(Reproduce::Ablation { env, generations, seeds, params, population, max_steps, final_episodes, common }) => {
+            use hetero::experiment::ablation::{self, Options, TASKS};
+            let envs: Vec<String> = match env.as_str() {
+                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
+                e if TASKS.contains(&e) => vec![e.to_string()],
+                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
+            };
+            let out = common.out_dir("ablation");
+            let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
+            if let Some(g) = generations {
+                opts.generations = at_least_one("--generations", g)?;
+            }
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            if let Some(p) = params {
+                if p < 4 {
+                    return Err(Failure(format!("--params {p}: must be at least 4 (one neuron per property)")));
+                }
+                opts.parameters = p;
+            }
+            if let Some(p) = population {
+                opts.population = at_least_one("--population", p)?;
+            }
+            if let Some(m) = max_steps {
+                opts.max_steps = at_least_one("--max-steps", m)?;
+            }
+            if let Some(f) = final_episodes {
+                opts.final_episodes = at_least_one("--final-episodes", f)?;
+            }
+            run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || ablation::run(&opts))
+        }
+        Command::Analyze(Analyze::Tau { run_dirs, out }) => {
+            let out = out.unwrap_or_else(|| run_dirs[0].clone());
+            let fits = hetero::analysis::tau::analyze_tau(&run_dirs, &out).map_err(Failure)?;
+            for f in &fits {
+                println!(
+                    "{} (n = {}, mean {:.2} ms): gamma shape {:.3} scale {:.3} ms (KS {:.4}); lognormal shape {:.3} scale {:.3} ms (KS {:.4})",
+                    f.name, f.n, f.mean_ms, f.gamma.shape, f.gamma.scale, f.gamma.ks, f.lognormal.shape, f.lognormal.scale, f.lognormal.ks
+                );
+            }
+            println!("table in {}/tau_fit.md, tau_fit.csv; histogram tau_hist.png / .svg", out.display());
+            Ok(())
         }
     }
 }

@@ -2,6 +2,7 @@
 //! analysis) and holds no equations. Runs are jobs executed in parallel on one rayon pool; a job
 //! whose `result.json` exists is skipped, so an interrupted reproduction continues where it stopped.
 
+pub mod ablation;
 pub mod bp_vs_es;
 pub mod memory_length;
 
