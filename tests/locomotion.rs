@@ -84,3 +84,59 @@ fn episodes_are_identical_on_any_thread() {
     let there = std::thread::scope(|sc| sc.spawn(run).join().unwrap());
     assert_eq!(here, there);
 }
+
+fn hetero() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_hetero"))
+}
+
+/// `hetero env` takes `;`-separated action vectors and prints qpos/qvel at reset.
+#[test]
+fn env_command_prints_qpos_and_qvel_at_reset() {
+    let out = hetero().args(["env", "hopper", "--seed", "1", "--actions", "0.1,0,-0.1;1,1,1", "--json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["qpos"].as_array().unwrap().len(), 6);
+    assert_eq!(lines[0]["qvel"].as_array().unwrap().len(), 6);
+    assert!(lines[1].get("qpos").is_none());
+    assert_eq!(lines[1]["obs"].as_array().unwrap().len(), 11);
+    let bad = hetero().args(["env", "hopper", "--actions", "0.1,0"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// The ablation runs end to end (tiny budget) and writes its tables and figures; a training run
+/// with observation normalisation saves the normaliser and is bit-identical at 1 and 2 threads.
+#[test]
+fn ablation_quick_and_normalised_training_are_deterministic() {
+    let dir = std::env::temp_dir().join(format!("hetero-loco-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = hetero().current_dir(&dir).args(["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "abl"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["results.csv", "results.md", "shapley.csv", "shapley.md", "shapley.png", "shapley.svg", "tau/halfcheetah/tau_fit.md", "tau/halfcheetah/tau_hist.png"] {
+        assert!(dir.join("abl").join(f).exists(), "{f} missing");
+    }
+    let csv = std::fs::read_to_string(dir.join("abl/results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 16);
+    let md = std::fs::read_to_string(dir.join("abl/results.md")).unwrap();
+    assert!(md.contains("4221 ± 413") && md.contains("not 1:1"), "{md}");
+    let train = |threads: &str, out: &str| {
+        let o = hetero()
+            .current_dir(&dir)
+            .args(["train", "halfcheetah", "--generations", "3", "--population", "8", "--threads", threads, "--out", out])
+            .args(["--set", "env.max_steps=60", "--set", "network.hidden=24"])
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        hetero::io::load_arrays(&dir.join(out).join("params.safetensors")).unwrap().0
+    };
+    let (a, b) = (train("1", "one"), train("2", "two"));
+    let steps = a.get("obs_norm.steps").expect("normaliser saved").to_f64()[0];
+    assert_eq!(steps, (3 * 8 * 60) as f64, "every population observation counted");
+    for (name, x) in &a {
+        assert_eq!(x.to_f64(), b[name].to_f64(), "{name}");
+    }
+    let eval = hetero().current_dir(&dir).args(["eval", "one", "--episodes", "2"]).output().unwrap();
+    assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
