@@ -88,14 +88,17 @@ enum Command {
     Analyze(Analyze),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: all | cartpole | memory | bptt.
+        /// Which benchmark: all | cartpole | memory | bptt | locomotion (feature mujoco).
         name: String,
+        /// locomotion: the task (halfcheetah, hopper, walker2d, ant).
+        #[arg(long, default_value = "halfcheetah")]
+        env: String,
         /// One JSON object per row.
         #[arg(long)]
         json: bool,
-        /// Timed generations per row.
-        #[arg(long, default_value_t = 12)]
-        generations: u64,
+        /// Timed generations per row (default 12; locomotion 3).
+        #[arg(long)]
+        generations: Option<u64>,
         /// Worker threads, 0 = all cores.
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -164,6 +167,29 @@ enum Reproduce {
         /// Episodes of each final centre evaluation (default 10).
         #[arg(long = "final-episodes", value_name = "N")]
         final_episodes: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Figure 3: reward vs trainable parameters on locomotion (feature mujoco), neuron vs weight mode.
+    ControlScaling {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Parameter budgets (default 256,1024,4096,16384).
+        #[arg(long, value_name = "P,P,...", value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Generations per run (default 1000).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per (size, mode) (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
         #[command(flatten)]
         common: ReproduceCommon,
     },
@@ -292,7 +318,12 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
-        Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+        Command::Bench { name, env, json, generations, threads } => {
+            if name == "locomotion" {
+                return locomotion_bench(&env, json, generations.unwrap_or(3), threads);
+            }
+            bench_command(&name, json, generations.unwrap_or(12), threads)
+        }
         Command::Reproduce(Reproduce::BpVsEs { max_steps, seeds, lr, surrogate, jacobian, common }) => {
             use hetero::experiment::bp_vs_es::{self, Options};
             use hetero::gradient::{Jacobian, Surrogate};
@@ -394,6 +425,33 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.final_episodes = at_least_one("--final-episodes", f)?;
             }
             run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || ablation::run(&opts))
+        }
+        Command::Reproduce(Reproduce::ControlScaling { env, sizes, generations, seeds, population, max_steps, common }) => {
+            use hetero::experiment::ablation::TASKS;
+            use hetero::experiment::control_scaling::{self, Options};
+            let envs: Vec<String> = match env.as_str() {
+                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
+                e if TASKS.contains(&e) => vec![e.to_string()],
+                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
+            };
+            let out = common.out_dir("control-scaling");
+            let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
+            if let Some(s) = sizes {
+                opts.sizes = all_at_least_one("--sizes", s)?;
+            }
+            if let Some(g) = generations {
+                opts.generations = at_least_one("--generations", g)?;
+            }
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            if let Some(p) = population {
+                opts.population = at_least_one("--population", p)?;
+            }
+            if let Some(m) = max_steps {
+                opts.max_steps = at_least_one("--max-steps", m)?;
+            }
+            run_reproduction(common.threads, &opts.out, "reward_vs_params.png", || control_scaling::run(&opts))
         }
         Command::Analyze(Analyze::Tau { run_dirs, out }) => {
             let out = out.unwrap_or_else(|| run_dirs[0].clone());
@@ -622,6 +680,28 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
     visit_env(&config, Replay { seed, actions, json })?
 }
 
+/// `hetero bench locomotion --env <task>`: env-steps/s of a 256 × 1000-step generation beside raw mj_step/s.
+fn locomotion_bench(env: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    at_least_one("--generations", generations)?;
+    #[cfg(feature = "mujoco")]
+    {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        let r = pool.install(|| hetero::bench::locomotion(env, 256, generations)).map_err(Failure)?;
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!("locomotion {}: pop {} × 1 episode (≤ 1000 steps), hidden 64, neuron mode, median of {generations} generations, {} threads", r.env, r.population, r.threads);
+            println!("{:.3} s/generation, {:.0} env-steps/s = {:.0} mj_step/s; raw mj_step loop on the same threads {:.0}/s; ratio {:.2}", r.s_per_generation, r.env_steps_per_s, r.physics_steps_per_s, r.raw_mj_steps_per_s, r.ratio);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "mujoco"))]
+    {
+        let _ = (env, json, threads);
+        Err(Failure("bench locomotion needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh".into()))
+    }
+}
+
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
     if name == "bptt" {
         let (eps, steps) = hetero::bench::bptt(64, 500, 20, 5);
@@ -683,7 +763,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     }
     if !json {
         println!();
-        println!("not yet benchmarked: mnist (issue 5), locomotion (issue 6, feature mujoco), reservoir (issue 7). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+        println!("not yet benchmarked: mnist (issue 5), reservoir (issue 7); locomotion: `hetero bench locomotion --env halfcheetah` (feature mujoco). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 
 pub mod ablation;
 pub mod bp_vs_es;
+pub mod control_scaling;
 pub mod memory_length;
 
 use crate::train::{MetricsRow, Observer, RunInfo, Summary};

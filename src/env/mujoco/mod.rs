@@ -304,3 +304,32 @@ pub fn add_normal(rng: &mut ChaCha8Rng, x: &mut [f64], scale: f64) {
         *v += scale * n;
     }
 }
+
+impl<T: Task> MujocoEnv<T> {
+    /// Raw physics throughput: `mj_step` calls per second summed over the threads of the current
+    /// rayon pool, each thread stepping its own `MjData` `steps` times with controls drawn from
+    /// U(−1, 1) every frame_skip steps and a reset every 1000 environment steps (the
+    /// research/feasibility.md protocol).
+    pub fn raw_steps_per_s(&self, steps: usize) -> f64 {
+        use rand::{Rng, SeedableRng};
+        use rayon::prelude::*;
+        let threads = rayon::current_num_threads();
+        let start = std::time::Instant::now();
+        (0..threads).into_par_iter().for_each(|t| {
+            let mut data = MjData::new(self.model.clone());
+            let mut rng = ChaCha8Rng::seed_from_u64(t as u64);
+            for i in 0..steps {
+                if i % (1000 * T::FRAME_SKIP) == 0 {
+                    data.reset();
+                }
+                if i % T::FRAME_SKIP == 0 {
+                    for c in data.ctrl_mut() {
+                        *c = rng.random_range(-1.0..1.0);
+                    }
+                }
+                data.step();
+            }
+        });
+        (threads * steps) as f64 / start.elapsed().as_secs_f64()
+    }
+}
