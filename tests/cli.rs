@@ -270,6 +270,8 @@ fn locomotion_without_the_feature_is_a_clean_error() {
     let dir = scratch("nomujoco");
     assert_clean_failure(&dir, &["env", "halfcheetah", "--actions", "0,0,0,0,0,0"], &["halfcheetah", "--features mujoco"]);
     assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "a"], &["--features mujoco"]);
+    assert_clean_failure(&dir, &["reproduce", "control-scaling", "--env", "ant", "--quick", "--out", "c"], &["--features mujoco"]);
+    assert_clean_failure(&dir, &["bench", "locomotion"], &["--features mujoco"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

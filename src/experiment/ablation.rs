@@ -235,8 +235,23 @@ fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRo
     Ok(row)
 }
 
+/// Fails (before anything is written) if a task cannot be built, e.g. without feature `mujoco`.
+pub fn check_envs(envs: &[String]) -> Result<(), TrainError> {
+    struct Probe;
+    impl EnvVisitor for Probe {
+        type Output = ();
+        fn visit<E: Environment>(self, _env: E) {}
+    }
+    for e in envs {
+        let config = crate::env::EnvConfig { name: e.clone(), ..Default::default() };
+        visit_env(&config, Probe).map_err(|err| TrainError::Config(err.to_string()))?;
+    }
+    Ok(())
+}
+
 /// Runs the ablation on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
+    check_envs(&opts.envs)?;
     if writes_files() {
         std::fs::create_dir_all(&opts.out).map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }

@@ -148,6 +148,7 @@ fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result
 
 /// Runs the sweep on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
+    super::ablation::check_envs(&opts.envs)?;
     if writes_files() {
         std::fs::create_dir_all(&opts.out).map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
