@@ -257,16 +257,25 @@ impl<T: Task> Environment for MujocoEnv<T> {
             Action::Discrete(_) => panic!("{}: continuous actions only", T::NAME),
         }
         let before = state.xy;
-        let next = with_data(T::XML, &self.model, |data| {
+        with_data(T::XML, &self.model, |data| {
             data.set_state(&state.sim, INTEGRATION).expect("state from this model");
             data.ctrl_mut().copy_from_slice(ctrl);
             for _ in 0..T::FRAME_SKIP {
                 data.step();
             }
             data.rne_post_constraint();
-            self.capture(data, state.t + 1)
+            // Read back into the state's own buffers (no allocation per step).
+            data.read_state_into(INTEGRATION, &mut state.sim);
+            state.qpos.copy_from_slice(data.qpos());
+            state.qvel.copy_from_slice(data.qvel());
+            if T::USES_CONTACT_FORCES {
+                for (dst, src) in state.cfrc_ext.chunks_exact_mut(6).zip(data.cfrc_ext()) {
+                    dst.copy_from_slice(src);
+                }
+            }
+            state.xy = T::xy(data, self.main_body);
+            state.t += 1;
         });
-        *state = next;
         let (reward, healthy) = T::reward(before, &state.physics(), self.dt, ctrl);
         let terminated = !healthy;
         Transition { reward, terminated, truncated: !terminated && state.t >= self.max_steps }
