@@ -5,7 +5,8 @@
 //! A run directory holds `config.toml` (every key), `metrics.csv` (one row per generation),
 //! `checkpoint.safetensors` (strategy state, f64), `params.safetensors` (the centre in physical
 //! units: `hidden.tau_ms`, `hidden.v_th`, `hidden.v_rest`, `hidden.r`, the same for `output`,
-//! `w_in`, `w_out`, and the raw `genome`), `summary.json`, and `fitness.svg` / `fitness.png`.
+//! `w_in`, `w_out`, the raw `genome`, and with `env.normalize_obs` the observation normaliser
+//! `obs_norm.*`, also in the checkpoint), `summary.json`, and `fitness.svg` / `fitness.png`.
 //! Every file is written atomically. `--resume` restarts from the checkpoint and truncates
 //! metrics to it; because all randomness is keyed by (seed, generation), the continued run is
 //! bit-identical to an uninterrupted one.
