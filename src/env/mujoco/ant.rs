@@ -1,4 +1,4 @@
-//! Ant-v5 (Gymnasium defaults): obs = qpos[2:] (13) + qvel (14) + clip(cfrc_ext[1:], ±1) (13 × 6);
+//! Ant-v5 (Gymnasium defaults): obs = `qpos[2:]` (13) + qvel (14) + clip(`cfrc_ext[1:]`, ±1) (13 × 6);
 //! reward = Δx/dt of the main body (torso `xpos`) + 1·healthy − 0.5‖a‖² − 5e-4‖clip(cfrc_ext, ±1)‖²;
 //! terminates when unhealthy: healthy iff (qpos, qvel) all finite and torso z ∈ [0.2, 1.0];
 //! reset qpos + U(±0.1), qvel + 0.1·N(0, 1).

@@ -1,4 +1,4 @@
-//! HalfCheetah-v5 (Gymnasium defaults): obs = qpos[1:] (8) + qvel (9); reward = Δx/dt − 0.1‖a‖²;
+//! HalfCheetah-v5 (Gymnasium defaults): obs = `qpos[1:]` (8) + qvel (9); reward = Δx/dt − 0.1‖a‖²;
 //! never terminates; reset qpos + U(±0.1), qvel + 0.1·N(0, 1).
 
 use super::{add_normal, add_uniform, sum_sq, MujocoEnv, Physics, Task};

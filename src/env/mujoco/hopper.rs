@@ -1,6 +1,6 @@
-//! Hopper-v5 (Gymnasium defaults): obs = qpos[1:] (5) + clip(qvel, ±10) (6); reward = Δx/dt +
+//! Hopper-v5 (Gymnasium defaults): obs = `qpos[1:]` (5) + clip(qvel, ±10) (6); reward = Δx/dt +
 //! 1·healthy − 1e-3‖a‖²; terminates when unhealthy: healthy iff every element of
-//! (qpos, qvel)[2:] ∈ (−100, 100), z ∈ (0.7, ∞) and torso angle ∈ (−0.2, 0.2), all strict;
+//! `(qpos, qvel)[2:]` ∈ (−100, 100), z ∈ (0.7, ∞) and torso angle ∈ (−0.2, 0.2), all strict;
 //! reset qpos, qvel + U(±5e-3).
 
 use super::{add_uniform, sum_sq, MujocoEnv, Physics, Task};

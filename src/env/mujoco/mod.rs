@@ -45,7 +45,7 @@ pub struct Physics<'a> {
     pub qvel: &'a [f64],
     /// External contact forces (`cfrc_ext`), body-major, 6 per body (Ant only; else empty).
     pub cfrc_ext: &'a [f64],
-    /// x-y position the forward reward differentiates (qpos[0] for planar robots; main body for Ant).
+    /// x-y position the forward reward differentiates (`qpos[0]` for planar robots; main body for Ant).
     pub xy: [f64; 2],
 }
 

@@ -1,4 +1,4 @@
-//! Walker2d-v5 (Gymnasium defaults, walker2d_v5.xml): obs = qpos[1:] (8) + clip(qvel, ±10) (9);
+//! Walker2d-v5 (Gymnasium defaults, walker2d_v5.xml): obs = `qpos[1:]` (8) + clip(qvel, ±10) (9);
 //! reward = Δx/dt + 1·healthy − 1e-3‖a‖²; terminates when unhealthy: healthy iff z ∈ (0.8, 2.0)
 //! and torso angle ∈ (−1, 1), strict; reset qpos, qvel + U(±5e-3).
 
