@@ -140,3 +140,32 @@ fn ablation_quick_and_normalised_training_are_deterministic() {
     assert!(eval.status.success(), "{}", String::from_utf8_lossy(&eval.stderr));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Resuming a normalised run from its checkpoint continues the normaliser exactly.
+#[test]
+fn resume_with_the_normaliser_is_bit_identical() {
+    let dir = std::env::temp_dir().join(format!("hetero-loco-resume-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = |generations: &str, out: &str, resume: bool| {
+        let mut cmd = hetero();
+        cmd.current_dir(&dir).args(["train", "halfcheetah", "--generations", generations, "--out", out]);
+        if resume {
+            cmd.arg("--resume");
+        } else {
+            cmd.args(["--population", "8", "--set", "env.max_steps=40", "--set", "network.hidden=16", "--set", "run.checkpoint_every=2"]);
+        }
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    };
+    run("4", "full", false);
+    run("2", "part", false);
+    run("4", "part", true);
+    let (a, _) = hetero::io::load_arrays(&dir.join("full/params.safetensors")).unwrap();
+    let (b, _) = hetero::io::load_arrays(&dir.join("part/params.safetensors")).unwrap();
+    assert!(a.contains_key("obs_norm.mean"));
+    for (name, x) in &a {
+        assert_eq!(x.to_f64(), b[name].to_f64(), "{name}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
