@@ -358,3 +358,62 @@ pub fn reservoir(json: bool) -> Vec<String> {
     }
     lines
 }
+
+/// `hetero bench locomotion` (feature `mujoco`): one generation of `population` members × one
+/// episode of up to 1000 steps on a locomotion task (neuron mode, hidden 64, the initial centre's
+/// PGPE population), next to the raw `mj_step` rate of the same machine and threads.
+#[cfg(feature = "mujoco")]
+#[derive(Clone, Debug, Serialize)]
+pub struct LocomotionBench {
+    /// Task.
+    pub env: String,
+    /// Members (one episode each).
+    pub population: usize,
+    /// Threads.
+    pub threads: usize,
+    /// Median seconds per generation (ask + rollout + tell).
+    pub s_per_generation: f64,
+    /// Environment steps per second in the median generation.
+    pub env_steps_per_s: f64,
+    /// Physics steps per second implied (env steps × frame_skip).
+    pub physics_steps_per_s: f64,
+    /// Raw `mj_step`/s on the same threads (no network, no state copies).
+    pub raw_mj_steps_per_s: f64,
+    /// physics_steps_per_s / raw_mj_steps_per_s.
+    pub ratio: f64,
+}
+
+/// Runs the locomotion benchmark on the current rayon pool.
+#[cfg(feature = "mujoco")]
+pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<LocomotionBench, String> {
+    use crate::env::mujoco::{Ant, HalfCheetah, Hopper, MujocoEnv, Task, Walker2d};
+    fn go<T: Task>(env: MujocoEnv<T>, population: usize, generations: u64) -> Result<LocomotionBench, String> {
+        let mut t = ConfigTree::load("halfcheetah").map_err(|e| e.to_string())?;
+        for set in [format!("env.name=\"{}\"", T::NAME), "network.hidden=64".into(), format!("strategy.population={population}")] {
+            t.set(&set).map_err(|e| e.to_string())?;
+        }
+        let config = t.finish().map_err(|e| e.to_string())?;
+        let raw = env.raw_steps_per_s(200_000);
+        let (s, steps, _) = time_generations(&config, &env, generations);
+        let env_steps_per_s = steps / s;
+        let physics = env_steps_per_s * T::FRAME_SKIP as f64;
+        Ok(LocomotionBench {
+            env: T::NAME.into(),
+            population,
+            threads: rayon::current_num_threads(),
+            s_per_generation: s,
+            env_steps_per_s,
+            physics_steps_per_s: physics,
+            raw_mj_steps_per_s: raw,
+            ratio: physics / raw,
+        })
+    }
+    let e = |m: crate::env::mujoco::ModelError| m.to_string();
+    match name {
+        "halfcheetah" => go(HalfCheetah::new(1000).map_err(e)?, population, generations),
+        "hopper" => go(Hopper::new(1000).map_err(e)?, population, generations),
+        "walker2d" => go(Walker2d::new(1000).map_err(e)?, population, generations),
+        "ant" => go(Ant::new(1000).map_err(e)?, population, generations),
+        other => Err(format!("--env {other}: unknown (halfcheetah, hopper, walker2d, ant)")),
+    }
+}

@@ -83,6 +83,7 @@ pub const PRESETS: &[(&str, &str)] = &[
     ("mnist-weight-7940", include_str!("../presets/mnist-weight-7940.toml")),
     ("mnist-weight-16674", include_str!("../presets/mnist-weight-16674.toml")),
     ("mnist-weight-33348", include_str!("../presets/mnist-weight-33348.toml")),
+    ("halfcheetah", include_str!("../presets/halfcheetah.toml")),
 ];
 
 /// Errors of loading and overriding a configuration; each renders as one line.

@@ -22,6 +22,7 @@
 //! chunking or the thread that runs it, and reductions over lanes are done afterwards in lane
 //! order, so results are bit-identical for any thread count.
 
+use crate::env::obs_norm::{ObsNormalizer, ObsSums};
 use crate::env::{Action, ActionSpace, Environment};
 use crate::network::feedforward::argmax;
 use crate::network::genome::{MemberNetwork, PopulationParams};
@@ -133,6 +134,8 @@ struct Group<'a, E: Environment> {
     episodes: usize,
     initial: &'a [E::State],
     first: usize,
+    /// Observation normalisation (statistics fixed for this evaluation), if any.
+    norm: Option<&'a ObsNormalizer>,
 }
 
 /// Where a task writes each of its lanes' return, steps and hidden spikes.
@@ -140,6 +143,8 @@ struct LaneOutputs<'a> {
     returns: &'a mut [f64],
     steps: &'a mut [u32],
     spikes: &'a mut [u64],
+    /// Per-lane sums of raw observations for the normaliser's update (used only with `norm`).
+    obs_sums: &'a mut [ObsSums],
 }
 
 /// Runs lanes `first..first + returns.len()` (lane = member · `episodes` + episode) through
@@ -169,8 +174,8 @@ unsafe fn run_group_avx2<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<
 
 #[inline(always)]
 fn run_group_slots<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
-    let Group { env, params, episodes, initial, first } = *group;
-    let LaneOutputs { returns, steps, spikes: lane_spikes } = out;
+    let Group { env, params, episodes, initial, first, norm } = *group;
+    let LaneOutputs { returns, steps, spikes: lane_spikes, obs_sums } = out;
     let shape = params.shape;
     let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
     let shared_w_in = params.shares_input_weights();
@@ -223,6 +228,10 @@ fn run_group_slots<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
                 Some(state) => {
                     any = true;
                     env.observe(state, &mut obs);
+                    if let Some(n) = norm {
+                        n.accumulate(&obs, &mut obs_sums[s.lane[k]]);
+                        n.normalize(&mut obs);
+                    }
                     for (row, &x) in s.obs.iter_mut().zip(&obs) {
                         row[k] = x;
                     }
@@ -397,6 +406,19 @@ pub fn project_rows(x: &[f32], k: usize, w: &[f32], n: usize, out: &mut [f32]) {
 
 /// Evaluates every member of `params` for `episodes` episodes on `env`.
 pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: usize, source: EpisodeSource) -> RolloutResult {
+    evaluate_normalized(env, params, episodes, source, None).0
+}
+
+/// As [`evaluate`], the network seeing observations normalised by `norm` (fixed during the
+/// call); also returns the sums of the raw observations for [`ObsNormalizer::update`], summed in
+/// lane order (empty without `norm`). Episodes from duplicate initial states count once.
+pub fn evaluate_normalized<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    source: EpisodeSource,
+    norm: Option<&ObsNormalizer>,
+) -> (RolloutResult, ObsSums) {
     let members = params.members();
     let initial: Vec<E::State> = (0..episodes)
         .map(|e| env.reset(&mut stream_rng(source.seed, source.stream, [source.generation, e as u64, 0])))
@@ -418,16 +440,23 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
     let mut returns = vec![0.0; lanes];
     let mut steps = vec![0u32; lanes];
     let mut spikes = vec![0u64; lanes];
+    let dim = norm.map_or(0, |n| n.dim());
+    let mut obs_sums = vec![ObsSums::new(dim); lanes];
     let size = group_size(lanes);
     returns
         .par_chunks_mut(size)
         .zip(steps.par_chunks_mut(size))
         .zip(spikes.par_chunks_mut(size))
+        .zip(obs_sums.par_chunks_mut(size))
         .enumerate()
-        .for_each(|(g, ((returns, steps), spikes))| {
-            let group = Group { env, params, episodes: d, initial: &distinct, first: g * size };
-            run_group(&group, LaneOutputs { returns, steps, spikes });
+        .for_each(|(g, (((returns, steps), spikes), obs_sums))| {
+            let group = Group { env, params, episodes: d, initial: &distinct, first: g * size, norm };
+            run_group(&group, LaneOutputs { returns, steps, spikes, obs_sums });
         });
+    let mut total_sums = ObsSums::new(dim);
+    for lane in &obs_sums {
+        total_sums.add(lane);
+    }
     let simulated_steps = steps.iter().map(|&s| s as u64).sum();
     let mut lane_returns = Vec::with_capacity(members * episodes);
     let mut lane_steps = Vec::with_capacity(members * episodes);
@@ -439,15 +468,15 @@ pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: us
             hidden_spikes += spikes[m * d + k];
         }
     }
-    RolloutResult { lane_returns, lane_steps, hidden_spikes, simulated_steps, episodes }
+    (RolloutResult { lane_returns, lane_steps, hidden_spikes, simulated_steps, episodes }, total_sums)
 }
 
 /// Reference engine for tests: lanes one after another through [`network_step`]; writes each
 /// lane's return, steps and hidden spikes.
 #[cfg(test)]
 fn run_chunk<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
-    let Group { env, params, episodes, initial, first } = *group;
-    let LaneOutputs { returns, steps, spikes: lane_spikes } = out;
+    let Group { env, params, episodes, initial, first, .. } = *group;
+    let LaneOutputs { returns, steps, spikes: lane_spikes, .. } = out;
     let shape = params.shape;
     let (n_in, n_hid, n_out) = (shape.inputs, shape.hidden, shape.outputs);
     let n = returns.len();
@@ -690,8 +719,8 @@ mod tests {
                 let mut r = vec![0.0];
                 let mut st = vec![0u32];
                 let mut sp = vec![0u64];
-                let group = Group { env: &env, params: &one, episodes: 1, initial: std::slice::from_ref(&initial), first: 0 };
-                run_chunk(&group, LaneOutputs { returns: &mut r, steps: &mut st, spikes: &mut sp });
+                let group = Group { env: &env, params: &one, episodes: 1, initial: std::slice::from_ref(&initial), first: 0, norm: None };
+                run_chunk(&group, LaneOutputs { returns: &mut r, steps: &mut st, spikes: &mut sp, obs_sums: &mut [] });
                 assert_eq!(all.lane_returns[m * 16 + e], r[0], "member {m} episode {e}");
             }
         }

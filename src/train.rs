@@ -5,19 +5,21 @@
 //! A run directory holds `config.toml` (every key), `metrics.csv` (one row per generation),
 //! `checkpoint.safetensors` (strategy state, f64), `params.safetensors` (the centre in physical
 //! units: `hidden.tau_ms`, `hidden.v_th`, `hidden.v_rest`, `hidden.r`, the same for `output`,
-//! `w_in`, `w_out`, and the raw `genome`), `summary.json`, and `fitness.svg` / `fitness.png`.
+//! `w_in`, `w_out`, the raw `genome`, and with `env.normalize_obs` the observation normaliser
+//! `obs_norm.*`, also in the checkpoint), `summary.json`, and `fitness.svg` / `fitness.png`.
 //! Every file is written atomically. `--resume` restarts from the checkpoint and truncates
 //! metrics to it; because all randomness is keyed by (seed, generation), the continued run is
 //! bit-identical to an uninterrupted one.
 
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::Config;
+use crate::env::obs_norm::{ObsNormalizer, ObsSums};
 use crate::env::{visit_env, Environment, EnvVisitor};
 use crate::io::{load_arrays, save_arrays, write_atomic, Array, IoError};
 use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::Stream;
-use crate::rollout::{evaluate, EpisodeSource};
+use crate::rollout::{evaluate, evaluate_normalized, EpisodeSource};
 use crate::strategy::Strategy;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -292,6 +294,37 @@ impl Model {
         let params = PopulationParams::build(&self.layout, &config.network, &self.fixed, genome, 1);
         evaluate(env, &params, episodes, source).lane_returns
     }
+
+    /// As [`Model::evaluate_genome`], observations normalised by `norm` (not updated).
+    pub fn evaluate_genome_normalized<E: Environment>(
+        &self,
+        config: &Config,
+        env: &E,
+        genome: &[f32],
+        episodes: usize,
+        source: EpisodeSource,
+        norm: Option<&ObsNormalizer>,
+    ) -> Vec<f64> {
+        let params = PopulationParams::build(&self.layout, &config.network, &self.fixed, genome, 1);
+        evaluate_normalized(env, &params, episodes, source, norm).0.lane_returns
+    }
+}
+
+/// Array names of the observation normaliser in checkpoint and params files.
+pub const OBS_NORM_ARRAYS: [&str; 3] = ["obs_norm.steps", "obs_norm.mean", "obs_norm.var"];
+
+/// The observation normaliser saved in a checkpoint or params file, if the run used one.
+pub fn load_obs_norm(arrays: &HashMap<String, Array>) -> Option<ObsNormalizer> {
+    let [steps, mean, var] = OBS_NORM_ARRAYS.map(|k| arrays.get(k).map(|a| a.to_f64()));
+    Some(ObsNormalizer::from_parts(*steps?.first()?, mean?, var?))
+}
+
+fn obs_norm_arrays(norm: &ObsNormalizer) -> Vec<(String, Array)> {
+    vec![
+        (OBS_NORM_ARRAYS[0].into(), Array::vector64(vec![norm.steps])),
+        (OBS_NORM_ARRAYS[1].into(), Array::vector64(norm.mean.clone())),
+        (OBS_NORM_ARRAYS[2].into(), Array::vector64(norm.var.clone())),
+    ]
 }
 
 /// True when this process writes the run's files (always, unless it is a non-zero MPI rank).
@@ -308,7 +341,15 @@ pub(crate) fn writes_files() -> bool {
 
 /// Evaluates the population, split across MPI ranks when there are several (feature `mpi`):
 /// each rank decodes and runs only its share, then all ranks gather the whole result.
-fn evaluate_population<E: Environment>(env: &E, model: &Model, config: &Config, population: &[f32], members: usize, source: EpisodeSource) -> crate::rollout::RolloutResult {
+fn evaluate_population<E: Environment>(
+    env: &E,
+    model: &Model,
+    config: &Config,
+    population: &[f32],
+    members: usize,
+    source: EpisodeSource,
+    norm: Option<&ObsNormalizer>,
+) -> (crate::rollout::RolloutResult, ObsSums) {
     let d = model.layout.dim;
     #[cfg(feature = "mpi")]
     {
@@ -316,11 +357,11 @@ fn evaluate_population<E: Environment>(env: &E, model: &Model, config: &Config, 
             let (lo, hi) = crate::distributed::share(members, rank, size);
             let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[lo * d..hi * d], hi - lo);
             let local = evaluate(env, &params, config.env.episodes, source);
-            return crate::distributed::gather(&local, members);
+            return (crate::distributed::gather(&local, members), ObsSums::default());
         }
     }
     let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[..members * d], members);
-    evaluate(env, &params, config.env.episodes, source)
+    evaluate_normalized(env, &params, config.env.episodes, source, norm)
 }
 
 pub(crate) fn mean_std_min_max(x: &[f64]) -> (f64, f64, f64, f64) {
@@ -341,6 +382,11 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     let d = strategy.dim();
     let paths = RunPaths::new(out_dir);
     let writer = writes_files();
+    let mut norm = config.env.normalize_obs.then(|| ObsNormalizer::new(env.observation_size()));
+    #[cfg(feature = "mpi")]
+    if norm.is_some() && crate::distributed::ranks().is_some_and(|(_, size)| size > 1) {
+        return Err(TrainError::Config("env.normalize_obs: not supported across MPI ranks (run one process)".into()));
+    }
     if writer {
         std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
     }
@@ -353,7 +399,11 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
         start = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
         wall_before = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
-        let state: HashMap<String, Vec<f64>> = arrays.iter().map(|(k, a)| (k.clone(), a.to_f64())).collect();
+        if norm.is_some() {
+            norm = Some(load_obs_norm(&arrays).ok_or_else(|| bad("no obs_norm arrays (env.normalize_obs is on)".into()))?);
+        }
+        let state: HashMap<String, Vec<f64>> =
+            arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
         strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
         rows = read_metrics(&paths.metrics, start)?;
         if start >= config.run.generations {
@@ -388,12 +438,17 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         let tg = Instant::now();
         strategy.ask(g, &mut population);
         let source = EpisodeSource { seed: config.run.seed, stream: Stream::EnvReset, generation: g };
-        let result = evaluate_population(env, &model, config, &population, p, source);
+        let (result, sums) = evaluate_population(env, &model, config, &population, p, source, norm.as_ref());
         let fitness = result.member_means();
         strategy.tell(&fitness);
         let centre = strategy.centre();
         let centre_source = EpisodeSource { seed: config.run.seed, stream: Stream::CentreEval, generation: g };
-        let centre_returns = model.evaluate_genome(config, env, &centre, config.env.eval_episodes, centre_source);
+        // The centre sees the statistics its population was evaluated with (EvoJAX updates them
+        // after the generation); then this generation's observations enter the statistics.
+        let centre_returns = model.evaluate_genome_normalized(config, env, &centre, config.env.eval_episodes, centre_source, norm.as_ref());
+        if let Some(n) = norm.as_mut() {
+            n.update(&sums);
+        }
         let (mean, std, min, max) = mean_std_min_max(&fitness);
         let steps = result.total_steps();
         let row = MetricsRow {
@@ -424,8 +479,8 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             if let Some(f) = metrics_file.as_ref() {
                 f.sync_data().ok();
             }
-            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64())?;
-            save_params(&paths, config, &model, &centre)?;
+            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64(), norm.as_ref())?;
+            save_params(&paths, config, &model, &centre, norm.as_ref())?;
         }
         if stop_now {
             break;
@@ -475,8 +530,9 @@ impl RunPaths {
     }
 }
 
-pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, wall_s: f64) -> Result<(), IoError> {
-    let arrays: Vec<(String, Array)> = strategy.state().into_iter().map(|(k, v)| (k, Array::vector64(v))).collect();
+pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, wall_s: f64, norm: Option<&ObsNormalizer>) -> Result<(), IoError> {
+    let mut arrays: Vec<(String, Array)> = strategy.state().into_iter().map(|(k, v)| (k, Array::vector64(v))).collect();
+    arrays.extend(norm.map(obs_norm_arrays).unwrap_or_default());
     let meta = HashMap::from([
         ("format".to_string(), "hetero-checkpoint-1".to_string()),
         ("strategy".to_string(), strategy.name().to_string()),
@@ -486,9 +542,10 @@ pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generat
     save_arrays(&paths.checkpoint, &arrays, &meta)
 }
 
-pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, centre: &[f32]) -> Result<(), IoError> {
+pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, centre: &[f32], norm: Option<&ObsNormalizer>) -> Result<(), IoError> {
     let mut arrays: Vec<(String, Array)> =
         model.layout.named_arrays(centre, &config.network, &model.fixed).into_iter().map(|(n, s, v)| (n, Array::F32(s, v))).collect();
+    arrays.extend(norm.map(obs_norm_arrays).unwrap_or_default());
     arrays.push(("genome".into(), Array::F32(vec![centre.len()], centre.to_vec())));
     let segments: Vec<String> = model.layout.segments.iter().map(|s| format!("{}:{}:{}", s.name, s.offset, s.len)).collect();
     let meta = HashMap::from([

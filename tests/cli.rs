@@ -314,6 +314,39 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// `hetero analyze tau` works on any run directory (here CartPole) without MuJoCo.
+#[test]
+fn analyze_tau_fits_a_cartpole_run() {
+    let dir = scratch("tau");
+    let config = small_config(&dir, 3);
+    train(&dir, &config, "run", &[]);
+    let out = run_in(&dir, &["analyze", "tau", "run", "--out", "fits"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("gamma shape") && stdout.contains("lognormal shape"), "{stdout}");
+    for f in ["tau_fit.csv", "tau_fit.md", "tau_hist.png", "tau_hist.svg"] {
+        assert!(dir.join("fits").join(f).exists(), "{f} missing");
+    }
+    let md = std::fs::read_to_string(dir.join("fits/tau_fit.md")).unwrap();
+    assert!(md.contains("mouse V1") && md.contains("| 1.64 |") && md.contains("human MTG"), "{md}");
+    std::fs::remove_dir_all(&dir).unwrap();
+    let empty = scratch("tau-bad");
+    assert_clean_failure(&empty, &["analyze", "tau", "no-such-run"], &["no-such-run"]);
+    std::fs::remove_dir_all(&empty).unwrap();
+}
+
+/// Without the `mujoco` feature the locomotion tasks fail with one line naming the feature.
+#[cfg(not(feature = "mujoco"))]
+#[test]
+fn locomotion_without_the_feature_is_a_clean_error() {
+    let dir = scratch("nomujoco");
+    assert_clean_failure(&dir, &["env", "halfcheetah", "--actions", "0,0,0,0,0,0"], &["halfcheetah", "--features mujoco"]);
+    assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "a"], &["--features mujoco"]);
+    assert_clean_failure(&dir, &["reproduce", "control-scaling", "--env", "ant", "--quick", "--out", "c"], &["--features mujoco"]);
+    assert_clean_failure(&dir, &["bench", "locomotion"], &["--features mujoco"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[test]
 fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     let dir = scratch("mnist-repro");
@@ -362,5 +395,13 @@ fn intrinsic_tasks_list_and_quick_study_are_deterministic_across_threads() {
         csv.push(std::fs::read(dir.join(&o).join("results.csv")).unwrap());
     }
     assert_eq!(csv[0], csv[1], "results differ between 1 and 2 threads");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn reproduce_ablation_refuses_unknown_tasks() {
+    let dir = scratch("ablation-bad");
+    assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "swimmer"], &["--env", "swimmer"]);
+    assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "hopper", "--params", "2"], &["--params"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,4 +1,7 @@
 //! Analysis and figures.
 
+pub mod fit;
 pub mod plot;
 pub mod ridge;
+pub mod shapley;
+pub mod tau;

@@ -65,13 +65,13 @@ enum Command {
     Presets,
     /// Replay actions in an environment from its seeded initial state, printing every step.
     Env {
-        /// Environment name (cartpole).
+        /// Environment name (cartpole, memory_chain; with feature mujoco halfcheetah, hopper, walker2d, ant).
         name: String,
         /// Seed: the initial state is episode 0 of generation 0 of a run with this seed.
         #[arg(long, default_value_t = 0)]
         seed: u64,
-        /// Comma-separated actions.
-        #[arg(long, value_name = "A,B,...", default_value = "")]
+        /// Comma-separated actions; continuous: `;`-separated vectors of `,`-separated numbers.
+        #[arg(long, value_name = "A,B,... | a1,a2;b1,b2;...", default_value = "")]
         actions: String,
         /// Step limit.
         #[arg(long, default_value_t = 500)]
@@ -86,16 +86,22 @@ enum Command {
     /// The temporal task bank of the intrinsic-heterogeneity studies.
     #[command(subcommand)]
     Tasks(Tasks),
+    /// Analyse finished runs.
+    #[command(subcommand)]
+    Analyze(Analyze),
     /// Print throughput figures.
     Bench {
-        /// Which benchmark: all | cartpole | memory | bptt | mnist | reservoir.
+        /// Which benchmark: all | cartpole | memory | bptt | mnist | reservoir | locomotion (feature mujoco).
         name: String,
+        /// locomotion: the task (halfcheetah, hopper, walker2d, ant).
+        #[arg(long, default_value = "halfcheetah")]
+        env: String,
         /// One JSON object per row.
         #[arg(long)]
         json: bool,
-        /// Timed generations per row.
-        #[arg(long, default_value_t = 12)]
-        generations: u64,
+        /// Timed generations per row (default 12; locomotion 3).
+        #[arg(long)]
+        generations: Option<u64>,
         /// Worker threads, 0 = all cores.
         #[arg(long, default_value_t = 0)]
         threads: usize,
@@ -190,6 +196,68 @@ enum Reproduce {
         data_dir: Option<PathBuf>,
         #[command(flatten)]
         common: ReproduceCommon,
+    },
+    /// Paper A Table 1 / Figure 4: the 15 neuron-property subsets on locomotion (feature mujoco) and Shapley values.
+    Ablation {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Generations per run (default 1000, Paper A's).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per coalition (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Trainable-parameter budget per network (default 16384, Paper A's).
+        #[arg(long, value_name = "P")]
+        params: Option<usize>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
+        /// Episodes of each final centre evaluation (default 10).
+        #[arg(long = "final-episodes", value_name = "N")]
+        final_episodes: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Figure 3: reward vs trainable parameters on locomotion (feature mujoco), neuron vs weight mode.
+    ControlScaling {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Parameter budgets (default 256,1024,4096,16384).
+        #[arg(long, value_name = "P,P,...", value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Generations per run (default 1000).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per (size, mode) (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+}
+
+#[derive(Subcommand)]
+enum Analyze {
+    /// Gamma and lognormal fits (location 0) of the learned hidden τ beside Paper A's Table 2 and biology.
+    Tau {
+        /// Run directories (each with params.safetensors holding hidden.tau_ms).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Output folder (default: the first run directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -303,7 +371,12 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
-        Command::Bench { name, json, generations, threads } => bench_command(&name, json, generations, threads),
+        Command::Bench { name, env, json, generations, threads } => {
+            if name == "locomotion" {
+                return locomotion_bench(&env, json, generations.unwrap_or(3), threads);
+            }
+            bench_command(&name, json, generations.unwrap_or(12), threads)
+        }
         Command::Tasks(Tasks::List) => {
             for t in hetero::data::tasks::bank() {
                 println!("{}", t.name);
@@ -417,6 +490,77 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.taus_ms = t;
             }
             run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || memory_length::run(&opts))
+        }
+        Command::Reproduce(Reproduce::Ablation { env, generations, seeds, params, population, max_steps, final_episodes, common }) => {
+            use hetero::experiment::ablation::{self, Options, TASKS};
+            let envs: Vec<String> = match env.as_str() {
+                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
+                e if TASKS.contains(&e) => vec![e.to_string()],
+                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
+            };
+            let out = common.out_dir("ablation");
+            let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
+            if let Some(g) = generations {
+                opts.generations = at_least_one("--generations", g)?;
+            }
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            if let Some(p) = params {
+                if p < 4 {
+                    return Err(Failure(format!("--params {p}: must be at least 4 (one neuron per property)")));
+                }
+                opts.parameters = p;
+            }
+            if let Some(p) = population {
+                opts.population = at_least_one("--population", p)?;
+            }
+            if let Some(m) = max_steps {
+                opts.max_steps = at_least_one("--max-steps", m)?;
+            }
+            if let Some(f) = final_episodes {
+                opts.final_episodes = at_least_one("--final-episodes", f)?;
+            }
+            run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || ablation::run(&opts))
+        }
+        Command::Reproduce(Reproduce::ControlScaling { env, sizes, generations, seeds, population, max_steps, common }) => {
+            use hetero::experiment::ablation::TASKS;
+            use hetero::experiment::control_scaling::{self, Options};
+            let envs: Vec<String> = match env.as_str() {
+                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
+                e if TASKS.contains(&e) => vec![e.to_string()],
+                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
+            };
+            let out = common.out_dir("control-scaling");
+            let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
+            if let Some(s) = sizes {
+                opts.sizes = all_at_least_one("--sizes", s)?;
+            }
+            if let Some(g) = generations {
+                opts.generations = at_least_one("--generations", g)?;
+            }
+            if let Some(s) = seeds {
+                opts.seeds = at_least_one("--seeds", s)?;
+            }
+            if let Some(p) = population {
+                opts.population = at_least_one("--population", p)?;
+            }
+            if let Some(m) = max_steps {
+                opts.max_steps = at_least_one("--max-steps", m)?;
+            }
+            run_reproduction(common.threads, &opts.out, "reward_vs_params.png", || control_scaling::run(&opts))
+        }
+        Command::Analyze(Analyze::Tau { run_dirs, out }) => {
+            let out = out.unwrap_or_else(|| run_dirs[0].clone());
+            let fits = hetero::analysis::tau::analyze_tau(&run_dirs, &out).map_err(Failure)?;
+            for f in &fits {
+                println!(
+                    "{} (n = {}, mean {:.2} ms): gamma shape {:.3} scale {:.3} ms (KS {:.4}); lognormal shape {:.3} scale {:.3} ms (KS {:.4})",
+                    f.name, f.n, f.mean_ms, f.gamma.shape, f.gamma.scale, f.gamma.ks, f.lognormal.shape, f.lognormal.scale, f.lognormal.ks
+                );
+            }
+            println!("table in {}/tau_fit.md, tau_fit.csv; histogram tau_hist.png / .svg", out.display());
+            Ok(())
         }
     }
 }
@@ -540,9 +684,14 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
         }
         return Ok(());
     }
+    let norm = hetero::train::load_obs_norm(&arrays);
+    if config.env.normalize_obs && norm.is_none() {
+        return Err(Failure(format!("{}: no obs_norm arrays, but the run's env.normalize_obs is on", paths.params.display())));
+    }
     struct Eval<'a> {
         config: &'a hetero::config::Config,
         genome: Vec<f32>,
+        norm: Option<hetero::env::obs_norm::ObsNormalizer>,
         episodes: usize,
         seed: u64,
     }
@@ -554,11 +703,11 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
                 return Err(Failure(format!("genome has {} values, the config's layout {}", self.genome.len(), model.layout.dim)));
             }
             let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
-            Ok(model.evaluate_genome(self.config, &env, &self.genome, self.episodes, source))
+            Ok(model.evaluate_genome_normalized(self.config, &env, &self.genome, self.episodes, source, self.norm.as_ref()))
         }
     }
     let seed = seed.unwrap_or(config.run.seed);
-    let returns = visit_env(&config.env, Eval { config: &config, genome, episodes, seed })??;
+    let returns = visit_env(&config.env, Eval { config: &config, genome, norm, episodes, seed })??;
     let n = returns.len() as f64;
     let mean = returns.iter().sum::<f64>() / n;
     let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
@@ -574,7 +723,9 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
 
 fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: bool) -> Result<(), Failure> {
     let config = EnvConfig { name: name.into(), max_steps, ..Default::default() };
-    let actions: Vec<&str> = actions.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+    // Discrete actions are `,`-separated; continuous ones `;`-separated vectors of `,`-separated numbers.
+    let separator = if actions.contains(';') || hetero::env::LOCOMOTION_NAMES.contains(&name) { ';' } else { ',' };
+    let actions: Vec<&str> = actions.split(separator).map(str::trim).filter(|s| !s.is_empty()).collect();
     struct Replay<'a> {
         seed: u64,
         actions: Vec<&'a str>,
@@ -586,9 +737,15 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
             let mut state = env.reset(&mut stream_rng(self.seed, Stream::EnvReset, [0, 0, 0]));
             let mut obs = vec![0.0f32; env.observation_size()];
             env.observe(&state, &mut obs);
+            let initial = env.initial_qpos_qvel(&state);
             let print = |t: usize, action: Option<&str>, state: &[f64], obs: &[f32], reward: Option<f64>, term: bool, trunc: bool| {
                 if self.json {
-                    println!("{}", serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc}));
+                    let mut record = serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc});
+                    if let (0, Some((qpos, qvel))) = (t, &initial) {
+                        record["qpos"] = serde_json::json!(qpos);
+                        record["qvel"] = serde_json::json!(qvel);
+                    }
+                    println!("{record}");
                 } else {
                     let a = action.map_or("reset".to_string(), |a| format!("action {a}"));
                     let r = reward.map_or(String::new(), |r| format!(" reward {r}"));
@@ -604,7 +761,7 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
                         _ => return Err(Failure(format!("--actions: `{a}` is not an action of {} (0..{})", env.name(), n - 1))),
                     },
                     ActionSpace::Continuous(dim) => {
-                        let v: Result<Vec<f32>, _> = a.split(';').map(|x| x.trim().parse::<f32>()).collect();
+                        let v: Result<Vec<f32>, _> = a.split([',', ';']).map(|x| x.trim().parse::<f32>()).collect();
                         match v {
                             Ok(v) if v.len() == dim => {
                                 buffer.copy_from_slice(&v);
@@ -628,6 +785,28 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
         }
     }
     visit_env(&config, Replay { seed, actions, json })?
+}
+
+/// `hetero bench locomotion --env <task>`: env-steps/s of a 256 × 1000-step generation beside raw mj_step/s.
+fn locomotion_bench(env: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    at_least_one("--generations", generations)?;
+    #[cfg(feature = "mujoco")]
+    {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        let r = pool.install(|| hetero::bench::locomotion(env, 256, generations)).map_err(Failure)?;
+        if json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else {
+            println!("locomotion {}: pop {} × 1 episode (≤ 1000 steps), hidden 64, neuron mode, median of {generations} generations, {} threads", r.env, r.population, r.threads);
+            println!("{:.3} s/generation, {:.0} env-steps/s = {:.0} mj_step/s; raw mj_step loop on the same threads {:.0}/s; ratio {:.2}", r.s_per_generation, r.env_steps_per_s, r.physics_steps_per_s, r.raw_mj_steps_per_s, r.ratio);
+        }
+        Ok(())
+    }
+    #[cfg(not(feature = "mujoco"))]
+    {
+        let _ = (env, json, threads);
+        Err(Failure("bench locomotion needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh".into()))
+    }
 }
 
 fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
@@ -700,7 +879,7 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     }
     if !json {
         println!();
-        println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates); reservoirs: `hetero bench reservoir`. These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+        println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates); reservoirs: `hetero bench reservoir`; locomotion: `hetero bench locomotion --env halfcheetah` (feature mujoco). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
     }
     Ok(())
 }

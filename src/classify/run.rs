@@ -228,8 +228,8 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
             if let Some(f) = metrics_file.as_ref() {
                 f.sync_data().ok();
             }
-            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64())?;
-            save_params(&paths, config, &model, &centre)?;
+            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64(), None)?;
+            save_params(&paths, config, &model, &centre, None)?;
         }
     }
     let last = rows.last();

@@ -4,6 +4,9 @@
 
 pub mod cartpole;
 pub mod memory_chain;
+#[cfg(feature = "mujoco")]
+pub mod mujoco;
+pub mod obs_norm;
 
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
@@ -81,6 +84,11 @@ pub trait Environment: Sync + Send {
     fn step(&self, state: &mut Self::State, action: Action<'_>) -> Transition;
     /// The physical state as numbers, for `hetero env` and fixtures.
     fn state_values(&self, state: &Self::State) -> Vec<f64>;
+    /// qpos and qvel of a state, for physics environments (`hetero env` prints them at reset so a
+    /// trajectory can be replayed in another implementation).
+    fn initial_qpos_qvel(&self, _state: &Self::State) -> Option<(Vec<f64>, Vec<f64>)> {
+        None
+    }
     /// Mean return that counts as solving the task, if the task has one.
     fn solved_threshold(&self) -> Option<f64> {
         None
@@ -91,7 +99,8 @@ pub trait Environment: Sync + Send {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnvConfig {
-    /// Environment name: `cartpole` or `memory_chain`.
+    /// Environment name: `cartpole`, `memory_chain`, or (feature `mujoco`) `halfcheetah`,
+    /// `hopper`, `walker2d`, `ant`.
     pub name: String,
     /// Step limit per episode.
     pub max_steps: usize,
@@ -103,16 +112,22 @@ pub struct EnvConfig {
     pub memory_length: usize,
     /// memory_chain: context bits.
     pub num_bits: usize,
+    /// Normalise observations with running statistics shared by the population (EvoJAX
+    /// ObsNormalizer; saved with the params). See [`obs_norm`].
+    pub normalize_obs: bool,
 }
 
 impl Default for EnvConfig {
     fn default() -> Self {
-        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10, memory_length: 5, num_bits: 1 }
+        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10, memory_length: 5, num_bits: 1, normalize_obs: false }
     }
 }
 
 /// The environment names hetero knows.
-pub const ENV_NAMES: &[&str] = &["cartpole", "memory_chain"];
+pub const ENV_NAMES: &[&str] = &["cartpole", "memory_chain", "halfcheetah", "hopper", "walker2d", "ant"];
+
+/// The MuJoCo locomotion tasks (feature `mujoco`).
+pub const LOCOMOTION_NAMES: &[&str] = &["halfcheetah", "hopper", "walker2d", "ant"];
 
 /// Runs generic code on the concrete environment a config names (static dispatch inside).
 pub trait EnvVisitor {
@@ -122,16 +137,34 @@ pub trait EnvVisitor {
     fn visit<E: Environment>(self, env: E) -> Self::Output;
 }
 
-/// Error for an environment name hetero does not know.
+/// Error for an environment hetero cannot build (unknown name, MuJoCo missing); the message.
 #[derive(Debug, thiserror::Error)]
-#[error("unknown environment `{0}` (known: {known})", known = ENV_NAMES.join(", "))]
+#[error("{0}")]
 pub struct UnknownEnv(pub String);
+
+impl UnknownEnv {
+    fn unknown(name: &str) -> Self {
+        UnknownEnv(format!("unknown environment `{name}` (known: {})", ENV_NAMES.join(", ")))
+    }
+}
 
 /// Builds the environment of `config` and hands it to `visitor`.
 pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Output, UnknownEnv> {
     match config.name.as_str() {
         "cartpole" => Ok(visitor.visit(CartPole::new(config.max_steps))),
         "memory_chain" => Ok(visitor.visit(MemoryChain::new(config.memory_length, config.num_bits, config.max_steps))),
-        other => Err(UnknownEnv(other.to_string())),
+        #[cfg(feature = "mujoco")]
+        "halfcheetah" => Ok(visitor.visit(mujoco::HalfCheetah::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        #[cfg(feature = "mujoco")]
+        "hopper" => Ok(visitor.visit(mujoco::Hopper::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        #[cfg(feature = "mujoco")]
+        "walker2d" => Ok(visitor.visit(mujoco::Walker2d::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        #[cfg(feature = "mujoco")]
+        "ant" => Ok(visitor.visit(mujoco::Ant::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        #[cfg(not(feature = "mujoco"))]
+        name if LOCOMOTION_NAMES.contains(&name) => {
+            Err(UnknownEnv(format!("environment `{name}` needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh")))
+        }
+        other => Err(UnknownEnv::unknown(other)),
     }
 }

@@ -2,7 +2,9 @@
 //! analysis) and holds no equations. Runs are jobs executed in parallel on one rayon pool; a job
 //! whose `result.json` exists is skipped, so an interrupted reproduction continues where it stopped.
 
+pub mod ablation;
 pub mod bp_vs_es;
+pub mod control_scaling;
 pub mod intrinsic;
 pub mod memory_length;
 pub mod mnist;
