@@ -410,24 +410,8 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
         }
     }
-    let mut metrics_file = None;
-    if writer {
-        write_atomic(&paths.config, config.to_toml().as_bytes())?;
-        rewrite_metrics(&paths.metrics, &rows)?;
-        metrics_file = Some(std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?);
-    }
-
-    let info = RunInfo {
-        out_dir: out_dir.to_path_buf(),
-        parameter_count: model.layout.parameter_count(),
-        paper_parameter_count: model.layout.paper_parameter_count(),
-        start_generation: start,
-        generations: config.run.generations,
-        threads,
-    };
-    for o in observers.iter_mut() {
-        o.on_start(&info);
-    }
+    let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
+    start_observers(observers, out_dir, &model.layout, start, config.run.generations, threads);
 
     let episodes = config.env.episodes;
     let mut population = vec![0.0f32; p * d];
@@ -498,6 +482,33 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         o.on_finish(&summary);
     }
     Ok(summary)
+}
+
+/// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and
+/// opens it for appending; nothing on a process that does not write (a non-zero MPI rank).
+pub(crate) fn open_run_files(paths: &RunPaths, config: &Config, rows: &[MetricsRow], writer: bool) -> Result<Option<std::fs::File>, IoError> {
+    if !writer {
+        return Ok(None);
+    }
+    write_atomic(&paths.config, config.to_toml().as_bytes())?;
+    rewrite_metrics(&paths.metrics, rows)?;
+    let file = std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+    Ok(Some(file))
+}
+
+/// Tells every observer that a session of a run starts.
+pub(crate) fn start_observers(observers: &mut [&mut dyn Observer], out_dir: &Path, layout: &GenomeLayout, start: u64, generations: u64, threads: usize) {
+    let info = RunInfo {
+        out_dir: out_dir.to_path_buf(),
+        parameter_count: layout.parameter_count(),
+        paper_parameter_count: layout.paper_parameter_count(),
+        start_generation: start,
+        generations,
+        threads,
+    };
+    for o in observers.iter_mut() {
+        o.on_start(&info);
+    }
 }
 
 /// File names inside a run directory.

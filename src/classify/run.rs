@@ -19,8 +19,8 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    mean_std_min_max, plot_fitness, read_metrics, rewrite_metrics, save_checkpoint, save_params, writes_files, MetricsRow, Model, Observer,
-    RunInfo, RunPaths, Summary, TrainError,
+    mean_std_min_max, open_run_files, plot_fitness, read_metrics, save_checkpoint, save_params, start_observers, writes_files, MetricsRow, Model,
+    Observer, RunPaths, Summary, TrainError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -151,23 +151,8 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
             return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
         }
     }
-    let mut metrics_file = None;
-    if writer {
-        write_atomic(&paths.config, config.to_toml().as_bytes())?;
-        rewrite_metrics(&paths.metrics, &rows)?;
-        metrics_file = Some(std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?);
-    }
-    let info = RunInfo {
-        out_dir: out_dir.to_path_buf(),
-        parameter_count: model.layout.parameter_count(),
-        paper_parameter_count: model.layout.paper_parameter_count(),
-        start_generation: start,
-        generations: config.run.generations,
-        threads: rayon::current_num_threads(),
-    };
-    for o in observers.iter_mut() {
-        o.on_start(&info);
-    }
+    let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
+    start_observers(observers, out_dir, &model.layout, start, config.run.generations, rayon::current_num_threads());
 
     let mut test = TestSet::new(dataset, dc.test_images);
     let mut population = vec![0.0f32; p * d];
