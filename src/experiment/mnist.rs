@@ -283,10 +283,10 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
         if let Some(&size) = sizes.first() {
             for arm in ["neuron", "weight"] {
                 let dir = job_dir(out, dataset, size, arm, 0);
-                if let Some((rows_n, cols, values, snaps)) = fig6_matrix(&dir)? {
-                    let title = format!("{d} {arm}: spikes/step per class, generations {snaps}");
+                if let Some(fig) = fig6_matrix(&dir)? {
+                    let title = format!("{d} {arm}: spikes/step per class, generations {}", fig.generations);
                     let chart = Chart { title: &title, x_label: "class 0-9 at each of the three generations", y_label: "recorded hidden neuron", x_scale: Scale::Linear };
-                    plot::heat_map(&out.join(format!("fig6_{d}_{arm}")), &chart, rows_n, cols, &values).map_err(plot_err)?;
+                    plot::heat_map(&out.join(format!("fig6_{d}_{arm}")), &chart, fig.rows, fig.cols, &fig.values).map_err(plot_err)?;
                 }
             }
         }
@@ -294,9 +294,17 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
     Ok(())
 }
 
+/// A Figure 6 heat map: `rows × cols` values, row-major, and the generations it shows.
+struct Fig6 {
+    rows: usize,
+    cols: usize,
+    values: Vec<f64>,
+    generations: String,
+}
+
 /// The Figure 6 matrix of a run: rows = recorded neurons, columns = the 10 classes at the first,
 /// middle and last test evaluation side by side (spikes per step). None if the run has no rates.
-fn fig6_matrix(dir: &Path) -> Result<Option<(usize, usize, Vec<f64>, String)>, TrainError> {
+fn fig6_matrix(dir: &Path) -> Result<Option<Fig6>, TrainError> {
     let path = dir.join("rates.safetensors");
     if !path.exists() {
         return Ok(None);
@@ -325,7 +333,7 @@ fn fig6_matrix(dir: &Path) -> Result<Option<(usize, usize, Vec<f64>, String)>, T
         }
     }
     let snaps = picks.iter().map(|&p| history.generations[p].to_string()).collect::<Vec<_>>().join(", ");
-    Ok(Some((k, cols, values, snaps)))
+    Ok(Some(Fig6 { rows: k, cols, values, generations: snaps }))
 }
 
 #[cfg(test)]
