@@ -16,6 +16,8 @@ use crate::rng::Stream;
 use crate::rollout::{evaluate, EpisodeSource};
 use crate::train::Model;
 use serde::Serialize;
+#[cfg(feature = "mujoco")]
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// One benchmark row.
@@ -69,6 +71,13 @@ fn row(mode: GenomeMode, x: usize, (s, steps, ret): (f64, f64, f64), shape: (usi
 
 /// Times `generations` generations (ask + rollout + tell, from the initial centre) of `config`.
 fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) -> (f64, f64, f64) {
+    let (s, steps, mean_return, _) = time_generations_probed(config, env, generations, &|| 0.0);
+    (s, steps, mean_return)
+}
+
+/// As [`time_generations`], also returning how much a monotone counter `probe` (for instance
+/// seconds spent in physics) grew during the median generation.
+fn time_generations_probed<E: Environment>(config: &Config, env: &E, generations: u64, probe: &dyn Fn() -> f64) -> (f64, f64, f64, f64) {
     let model = Model::new(config, env);
     let centre = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre, 0);
@@ -76,20 +85,23 @@ fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) 
     let mut pop = vec![0.0f32; p * d];
     let mut times = Vec::new();
     let mut steps_done = Vec::new();
+    let mut probed = Vec::new();
     let mut mean_return = 0.0;
     for g in 0..generations {
         let t = Instant::now();
+        let before = probe();
         strategy.ask(g, &mut pop);
         let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &pop, p);
         let r = evaluate(env, &params, config.env.episodes, EpisodeSource { seed: 0, stream: Stream::EnvReset, generation: g });
         let fitness = r.member_means();
         strategy.tell(&fitness);
         times.push(t.elapsed().as_secs_f64());
+        probed.push(probe() - before);
         steps_done.push(r.simulated_steps as f64);
         mean_return = fitness.iter().sum::<f64>() / fitness.len() as f64;
     }
     let order = median_index(&times);
-    (times[order], steps_done[order], mean_return)
+    (times[order], steps_done[order], mean_return, probed[order])
 }
 
 fn bench_config(preset: &str, sets: &[String]) -> Config {
@@ -381,6 +393,24 @@ pub struct LocomotionBench {
     pub raw_mj_steps_per_s: f64,
     /// physics_steps_per_s / raw_mj_steps_per_s.
     pub ratio: f64,
+    /// Thread time inside `mj_step` during the generation / (threads × wall time): the generation's
+    /// throughput relative to a bare `mj_step` loop over the very same trajectories.
+    pub physics_share: f64,
+    /// Mean thread time per `mj_step` in the generation (µs).
+    pub us_per_mj_step: f64,
+    /// Mean thread time per `mj_step` in the raw loop (µs): the random-control trajectories of the
+    /// raw loop cost a different amount of physics than the policy's.
+    pub raw_us_per_mj_step: f64,
+    /// `mj_step`/s of a bare loop replaying the first generation's episodes (same initial states,
+    /// same actions) on the same threads.
+    pub replay_mj_steps_per_s: f64,
+    /// physics_steps_per_s / replay_mj_steps_per_s: the generation against raw physics on the
+    /// same trajectories.
+    pub replay_ratio: f64,
+    /// Replayed episodes, and how many ended in exactly the engine's final state.
+    pub replayed: usize,
+    /// See `replayed`.
+    pub replay_matched: usize,
 }
 
 /// Runs the locomotion benchmark on the current rayon pool.
@@ -393,19 +423,36 @@ pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<Loc
             t.set(&set).map_err(|e| e.to_string())?;
         }
         let config = t.finish().map_err(|e| e.to_string())?;
-        let raw = env.raw_steps_per_s(200_000);
-        let (s, steps, _) = time_generations(&config, &env, generations);
+        let threads = rayon::current_num_threads();
+        // The raw loop before and after the generations, averaged, so that drift in the machine's
+        // speed during the bench affects both sides alike.
+        let raw_before = env.raw_steps_per_s(100_000);
+        let (s, steps, _, physics_s) = time_generations_probed(&config, &env, generations, &crate::env::mujoco::physics_seconds);
+        let raw = 0.5 * (raw_before + env.raw_steps_per_s(100_000));
+        // Generation 0 again, its episodes recorded, then replayed in a bare mj_step loop.
+        let recorder = Recorder { env: &env, done: Mutex::new(Vec::new()) };
+        time_generations(&config, &recorder, 1);
+        let episodes = recorder.done.into_inner().unwrap_or_else(|e| e.into_inner());
+        let (replay, matched) = env.replay_steps_per_s(&episodes);
         let env_steps_per_s = steps / s;
         let physics = env_steps_per_s * T::FRAME_SKIP as f64;
+        let mj_steps = steps * T::FRAME_SKIP as f64;
         Ok(LocomotionBench {
             env: T::NAME.into(),
             population,
-            threads: rayon::current_num_threads(),
+            threads,
             s_per_generation: s,
             env_steps_per_s,
             physics_steps_per_s: physics,
             raw_mj_steps_per_s: raw,
             ratio: physics / raw,
+            physics_share: physics_s / (threads as f64 * s),
+            us_per_mj_step: 1e6 * physics_s / mj_steps,
+            raw_us_per_mj_step: 1e6 * threads as f64 / raw,
+            replay_mj_steps_per_s: replay,
+            replay_ratio: physics / replay,
+            replayed: episodes.len(),
+            replay_matched: matched,
         })
     }
     let e = |m: crate::env::mujoco::ModelError| m.to_string();
@@ -415,5 +462,75 @@ pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<Loc
         "walker2d" => go(Walker2d::new(1000).map_err(e)?, population, generations),
         "ant" => go(Ant::new(1000).map_err(e)?, population, generations),
         other => Err(format!("--env {other}: unknown (halfcheetah, hopper, walker2d, ant)")),
+    }
+}
+
+/// An environment that records every finished episode of `env` (initial qpos/qvel, actions, final
+/// qpos/qvel), for [`MujocoEnv::replay_steps_per_s`](crate::env::mujoco::MujocoEnv::replay_steps_per_s).
+#[cfg(feature = "mujoco")]
+struct Recorder<'a, E: Environment> {
+    env: &'a E,
+    done: Mutex<Vec<crate::env::mujoco::RecordedEpisode>>,
+}
+
+/// A state of [`Recorder`]: the wrapped state and the episode so far.
+#[cfg(feature = "mujoco")]
+#[derive(Clone, PartialEq)]
+struct RecordedState<S> {
+    inner: S,
+    qpos: Vec<f64>,
+    qvel: Vec<f64>,
+    actions: Vec<f32>,
+}
+
+#[cfg(feature = "mujoco")]
+impl<E: Environment> Environment for Recorder<'_, E> {
+    type State = RecordedState<E::State>;
+
+    fn name(&self) -> &'static str {
+        self.env.name()
+    }
+
+    fn observation_size(&self) -> usize {
+        self.env.observation_size()
+    }
+
+    fn action_space(&self) -> crate::env::ActionSpace {
+        self.env.action_space()
+    }
+
+    fn max_steps(&self) -> usize {
+        self.env.max_steps()
+    }
+
+    fn reset(&self, rng: &mut rand_chacha::ChaCha8Rng) -> Self::State {
+        let inner = self.env.reset(rng);
+        let (qpos, qvel) = self.env.initial_qpos_qvel(&inner).unwrap_or_default();
+        RecordedState { inner, qpos, qvel, actions: Vec::new() }
+    }
+
+    fn observe(&self, state: &Self::State, obs: &mut [f32]) {
+        self.env.observe(&state.inner, obs);
+    }
+
+    fn step(&self, state: &mut Self::State, action: crate::env::Action<'_>) -> crate::env::Transition {
+        if let crate::env::Action::Continuous(a) = action {
+            state.actions.extend_from_slice(a);
+        }
+        let t = self.env.step(&mut state.inner, action);
+        if t.terminated || t.truncated {
+            let episode = crate::env::mujoco::RecordedEpisode {
+                qpos: state.qpos.clone(),
+                qvel: state.qvel.clone(),
+                actions: std::mem::take(&mut state.actions),
+                final_state: self.env.state_values(&state.inner),
+            };
+            self.done.lock().unwrap_or_else(|e| e.into_inner()).push(episode);
+        }
+        t
+    }
+
+    fn state_values(&self, state: &Self::State) -> Vec<f64> {
+        self.env.state_values(&state.inner)
     }
 }

@@ -799,6 +799,16 @@ fn locomotion_bench(env: &str, json: bool, generations: u64, threads: usize) -> 
         } else {
             println!("locomotion {}: pop {} × 1 episode (≤ 1000 steps), hidden 64, neuron mode, median of {generations} generations, {} threads", r.env, r.population, r.threads);
             println!("{:.3} s/generation, {:.0} env-steps/s = {:.0} mj_step/s; raw mj_step loop on the same threads {:.0}/s; ratio {:.2}", r.s_per_generation, r.env_steps_per_s, r.physics_steps_per_s, r.raw_mj_steps_per_s, r.ratio);
+            println!(
+                "inside mj_step {:.1} % of the threads' wall time (= the ratio against a bare mj_step loop over the same trajectories); {:.2} µs per mj_step on the policy's trajectories vs {:.2} µs on the raw loop's random controls",
+                100.0 * r.physics_share,
+                r.us_per_mj_step,
+                r.raw_us_per_mj_step
+            );
+            println!(
+                "bare mj_step loop replaying generation 0's {} episodes (same initial states and actions; {} end in the engine's final state bit for bit): {:.0} mj_step/s; ratio {:.2}",
+                r.replayed, r.replay_matched, r.replay_mj_steps_per_s, r.replay_ratio
+            );
         }
         Ok(())
     }

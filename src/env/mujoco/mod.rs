@@ -8,10 +8,15 @@
 //! State: [`MujocoState`] carries MuJoCo's full integration state (`mjSTATE_INTEGRATION`: qpos,
 //! qvel, act, warm-start accelerations, ctrl, time, …), so an episode continues bit for bit in any
 //! `MjData`. Each worker thread keeps one `MjData` per model and reuses it for every episode it
-//! steps: a step writes the state in, calls `mj_step` frame_skip times and `mj_rnePostConstraint`
-//! (as Gymnasium's `do_simulation`), and reads it back with the derived quantities the task
-//! observes (the main body's x-y position, external contact forces). Reset follows Gymnasium:
-//! `mj_resetData`, initial pose + noise, `mj_forward`.
+//! steps: a step writes the state in, calls `mj_step` frame_skip times, then
+//! `mj_rnePostConstraint` (as Gymnasium's `do_simulation`) when the task observes contact forces
+//! (Ant; the other tasks never read what it computes, and it does not touch the integration
+//! state), and reads the state back with the derived quantities the task observes (the main
+//! body's x-y position, external contact forces). Reset follows Gymnasium: `mj_resetData`,
+//! initial pose + noise, `mj_forward`.
+//!
+//! The wall time spent inside `mj_step` is summed over all threads ([`physics_seconds`]) so that
+//! `hetero bench locomotion` can tell the engine's overhead apart from physics cost.
 //!
 //! Robot models: `third_party/mujoco/assets/` (scripts/install_mujoco.sh copies them from the
 //! gymnasium 1.4.0 wheel), or the directory in the environment variable `HETERO_MUJOCO_ASSETS`.
@@ -27,7 +32,9 @@ use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
 use std::marker::PhantomData;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 pub use ant::Ant;
 pub use half_cheetah::HalfCheetah;
@@ -59,7 +66,7 @@ pub trait Task: Send + Sync + 'static {
     const FRAME_SKIP: usize;
     /// Observation length.
     const OBS: usize;
-    /// Whether the task reads `cfrc_ext` (Ant).
+    /// Whether the task reads `cfrc_ext` (Ant); only then does a step run `mj_rnePostConstraint`.
     const USES_CONTACT_FORCES: bool = false;
     /// Initial qpos + reset noise, initial qvel + reset noise (`qpos`/`qvel` hold the model's
     /// initial values on entry).
@@ -168,6 +175,15 @@ fn with_data<R>(xml: &'static str, model: &Arc<MjModel>, f: impl FnOnce(&mut MjD
 
 const INTEGRATION: u32 = MjtState::mjSTATE_INTEGRATION as u32;
 
+/// Nanoseconds spent inside `mj_step` by [`MujocoEnv::step`], summed over threads.
+static PHYSICS_NANOS: AtomicU64 = AtomicU64::new(0);
+
+/// Seconds of thread time spent inside `mj_step` by environment steps since the process started,
+/// summed over threads (one clock read per environment step, ≈ 0.05 % of a HalfCheetah step).
+pub fn physics_seconds() -> f64 {
+    PHYSICS_NANOS.load(Ordering::Relaxed) as f64 * 1e-9
+}
+
 /// A Gymnasium v5 locomotion task on MuJoCo.
 pub struct MujocoEnv<T: Task> {
     model: Arc<MjModel>,
@@ -260,10 +276,14 @@ impl<T: Task> Environment for MujocoEnv<T> {
         with_data(T::XML, &self.model, |data| {
             data.set_state(&state.sim, INTEGRATION).expect("state from this model");
             data.ctrl_mut().copy_from_slice(ctrl);
+            let physics_start = Instant::now();
             for _ in 0..T::FRAME_SKIP {
                 data.step();
             }
-            data.rne_post_constraint();
+            PHYSICS_NANOS.fetch_add(physics_start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+            if T::USES_CONTACT_FORCES {
+                data.rne_post_constraint();
+            }
             // Read back into the state's own buffers (no allocation per step).
             data.read_state_into(INTEGRATION, &mut state.sim);
             state.qpos.copy_from_slice(data.qpos());
@@ -340,5 +360,52 @@ impl<T: Task> MujocoEnv<T> {
             }
         });
         (threads * steps) as f64 / start.elapsed().as_secs_f64()
+    }
+}
+
+/// One recorded episode: the initial state, the actions taken, and the final qpos and qvel.
+#[derive(Clone, Debug, Default)]
+pub struct RecordedEpisode {
+    /// qpos at reset.
+    pub qpos: Vec<f64>,
+    /// qvel at reset.
+    pub qvel: Vec<f64>,
+    /// The actions, step-major (nu per step).
+    pub actions: Vec<f32>,
+    /// qpos then qvel after the last step.
+    pub final_state: Vec<f64>,
+}
+
+impl<T: Task> MujocoEnv<T> {
+    /// Replays `episodes` in a bare loop (reset as Gymnasium, then per action: ctrl and
+    /// frame_skip `mj_step` calls; no network, no state copies) on the current rayon pool, one
+    /// `MjData` per thread. Returns `mj_step` calls per second and how many episodes ended in
+    /// exactly their recorded final state.
+    pub fn replay_steps_per_s(&self, episodes: &[RecordedEpisode]) -> (f64, usize) {
+        use rayon::prelude::*;
+        let nu = self.nu;
+        let start = Instant::now();
+        let matched: usize = episodes
+            .par_iter()
+            .map_init(
+                || MjData::new(self.model.clone()),
+                |data, ep| {
+                    data.reset();
+                    data.qpos_mut().copy_from_slice(&ep.qpos);
+                    data.qvel_mut().copy_from_slice(&ep.qvel);
+                    data.forward();
+                    for a in ep.actions.chunks_exact(nu) {
+                        data.ctrl_mut().iter_mut().zip(a).for_each(|(c, &x)| *c = x as f64);
+                        for _ in 0..T::FRAME_SKIP {
+                            data.step();
+                        }
+                    }
+                    let end: Vec<f64> = data.qpos().iter().chain(data.qvel()).copied().collect();
+                    usize::from(end == ep.final_state)
+                },
+            )
+            .sum();
+        let steps: usize = episodes.iter().map(|e| e.actions.len() / nu * T::FRAME_SKIP).sum();
+        (steps as f64 / start.elapsed().as_secs_f64(), matched)
     }
 }
