@@ -153,9 +153,12 @@ fn load_model(xml: &'static str) -> Result<Arc<MjModel>, ModelError> {
     Ok(model)
 }
 
+/// Simulation data of one model, keyed by its asset file.
+type DataSlot = (&'static str, MjData<Arc<MjModel>>);
+
 thread_local! {
     /// This thread's simulation data, one per model, reused across episodes.
-    static DATA: RefCell<Vec<(&'static str, MjData<Arc<MjModel>>)>> = const { RefCell::new(Vec::new()) };
+    static DATA: RefCell<Vec<DataSlot>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Runs `f` on this thread's `MjData` of `model`.
