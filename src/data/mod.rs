@@ -256,7 +256,7 @@ impl DatasetName {
             DatasetName::FashionMnist => "on Debian: apt-get install dataset-fashion-mnist",
         };
         format!(
-            "set --data-dir or {DATA_ENV} to a folder holding {}/ with {}; {how}",
+            "point {DATA_ENV}, `reproduce mnist --data-dir DIR` or `train --set data.dir=DIR` at a folder holding {}/ with {}; {how}",
             self.folder(),
             files.join(", ")
         )
@@ -766,7 +766,7 @@ mod tests {
             msg,
             format!(
                 "fashion-mnist not found; looked in: {}, {} (incomplete: missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]), {} \
-                 (set --data-dir or HETERO_DATA to a folder holding fashion-mnist/ with train-images-idx3-ubyte[.gz], \
+                 (point HETERO_DATA, `reproduce mnist --data-dir DIR` or `train --set data.dir=DIR` at a folder holding fashion-mnist/ with train-images-idx3-ubyte[.gz], \
                  train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]; \
                  on Debian: apt-get install dataset-fashion-mnist)",
                 flag.join("fashion-mnist").display(),
