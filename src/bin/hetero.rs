@@ -308,6 +308,24 @@ fn at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(flag: &str, value:
     }
 }
 
+/// Sets `field` to `value` when the flag was given, after [`at_least_one`].
+fn override_at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(field: &mut T, flag: &str, value: Option<T>) -> Result<(), Failure> {
+    if let Some(v) = value {
+        *field = at_least_one(flag, v)?;
+    }
+    Ok(())
+}
+
+/// The locomotion tasks named by `--env` (one task, or `all`).
+fn locomotion_envs(env: &str) -> Result<Vec<String>, Failure> {
+    use hetero::experiment::ablation::TASKS;
+    match env {
+        "all" => Ok(TASKS.iter().map(|t| t.to_string()).collect()),
+        e if TASKS.contains(&e) => Ok(vec![e.to_string()]),
+        e => Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
+    }
+}
+
 /// `values` if non-empty and each is at least 1, else the error naming `flag`.
 fn all_at_least_one(flag: &str, values: Vec<usize>) -> Result<Vec<usize>, Failure> {
     if values.is_empty() || values.contains(&0) {
@@ -492,62 +510,35 @@ fn run(command: Command) -> Result<(), Failure> {
             run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || memory_length::run(&opts))
         }
         Command::Reproduce(Reproduce::Ablation { env, generations, seeds, params, population, max_steps, final_episodes, common }) => {
-            use hetero::experiment::ablation::{self, Options, TASKS};
-            let envs: Vec<String> = match env.as_str() {
-                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
-                e if TASKS.contains(&e) => vec![e.to_string()],
-                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
-            };
+            use hetero::experiment::ablation::{self, Options};
             let out = common.out_dir("ablation");
+            let envs = locomotion_envs(&env)?;
             let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
-            if let Some(g) = generations {
-                opts.generations = at_least_one("--generations", g)?;
-            }
-            if let Some(s) = seeds {
-                opts.seeds = at_least_one("--seeds", s)?;
-            }
+            override_at_least_one(&mut opts.generations, "--generations", generations)?;
+            override_at_least_one(&mut opts.seeds, "--seeds", seeds)?;
             if let Some(p) = params {
                 if p < 4 {
                     return Err(Failure(format!("--params {p}: must be at least 4 (one neuron per property)")));
                 }
                 opts.parameters = p;
             }
-            if let Some(p) = population {
-                opts.population = at_least_one("--population", p)?;
-            }
-            if let Some(m) = max_steps {
-                opts.max_steps = at_least_one("--max-steps", m)?;
-            }
-            if let Some(f) = final_episodes {
-                opts.final_episodes = at_least_one("--final-episodes", f)?;
-            }
+            override_at_least_one(&mut opts.population, "--population", population)?;
+            override_at_least_one(&mut opts.max_steps, "--max-steps", max_steps)?;
+            override_at_least_one(&mut opts.final_episodes, "--final-episodes", final_episodes)?;
             run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || ablation::run(&opts))
         }
         Command::Reproduce(Reproduce::ControlScaling { env, sizes, generations, seeds, population, max_steps, common }) => {
-            use hetero::experiment::ablation::TASKS;
             use hetero::experiment::control_scaling::{self, Options};
-            let envs: Vec<String> = match env.as_str() {
-                "all" => TASKS.iter().map(|t| t.to_string()).collect(),
-                e if TASKS.contains(&e) => vec![e.to_string()],
-                e => return Err(Failure(format!("--env {e}: unknown (halfcheetah, hopper, walker2d, ant, all)"))),
-            };
             let out = common.out_dir("control-scaling");
+            let envs = locomotion_envs(&env)?;
             let mut opts = if common.quick { Options::quick(envs, out) } else { Options::full(envs, out) };
             if let Some(s) = sizes {
                 opts.sizes = all_at_least_one("--sizes", s)?;
             }
-            if let Some(g) = generations {
-                opts.generations = at_least_one("--generations", g)?;
-            }
-            if let Some(s) = seeds {
-                opts.seeds = at_least_one("--seeds", s)?;
-            }
-            if let Some(p) = population {
-                opts.population = at_least_one("--population", p)?;
-            }
-            if let Some(m) = max_steps {
-                opts.max_steps = at_least_one("--max-steps", m)?;
-            }
+            override_at_least_one(&mut opts.generations, "--generations", generations)?;
+            override_at_least_one(&mut opts.seeds, "--seeds", seeds)?;
+            override_at_least_one(&mut opts.population, "--population", population)?;
+            override_at_least_one(&mut opts.max_steps, "--max-steps", max_steps)?;
             run_reproduction(common.threads, &opts.out, "reward_vs_params.png", || control_scaling::run(&opts))
         }
         Command::Analyze(Analyze::Tau { run_dirs, out }) => {

@@ -24,6 +24,7 @@
 pub mod ant;
 pub mod half_cheetah;
 pub mod hopper;
+pub mod planar_walker;
 pub mod walker2d;
 
 use super::{Action, ActionSpace, Environment, Transition};

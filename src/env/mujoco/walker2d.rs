@@ -1,34 +1,21 @@
 //! Walker2d-v5 (Gymnasium defaults, walker2d_v5.xml): obs = `qpos[1:]` (8) + clip(qvel, ±10) (9);
-//! reward = Δx/dt + 1·healthy − 1e-3‖a‖²; terminates when unhealthy: healthy iff z ∈ (0.8, 2.0)
-//! and torso angle ∈ (−1, 1), strict; reset qpos, qvel + U(±5e-3).
+//! reward and reset as [`super::planar_walker`]; terminates when unhealthy: healthy iff
+//! z ∈ (0.8, 2.0) and torso angle ∈ (−1, 1), strict.
 
-use super::{add_uniform, sum_sq, MujocoEnv, Physics, Task};
+use super::planar_walker::{self, inside};
+use super::{MujocoEnv, Physics, Task};
 use rand_chacha::ChaCha8Rng;
 
-/// Forward reward weight.
-pub const FORWARD_REWARD_WEIGHT: f64 = 1.0;
-/// Control cost weight.
-pub const CTRL_COST_WEIGHT: f64 = 1e-3;
-/// Reward per healthy step (v5: only while healthy).
-pub const HEALTHY_REWARD: f64 = 1.0;
 /// Open range of the torso height (m).
 pub const HEALTHY_Z_RANGE: (f64, f64) = (0.8, 2.0);
 /// Open range of the torso angle (rad).
 pub const HEALTHY_ANGLE_RANGE: (f64, f64) = (-1.0, 1.0);
-/// Reset noise scale (uniform on qpos and qvel).
-pub const RESET_NOISE_SCALE: f64 = 5e-3;
-/// Observed velocities are clipped to ±this.
-pub const VELOCITY_CLIP: f64 = 10.0;
 
 /// The Walker2d-v5 rules.
 pub struct Walker2dTask;
 
 /// Walker2d-v5.
 pub type Walker2d = MujocoEnv<Walker2dTask>;
-
-fn inside(x: f64, (lo, hi): (f64, f64)) -> bool {
-    lo < x && x < hi
-}
 
 impl Task for Walker2dTask {
     const NAME: &'static str = "walker2d";
@@ -37,21 +24,15 @@ impl Task for Walker2dTask {
     const OBS: usize = 17;
 
     fn reset_noise(rng: &mut ChaCha8Rng, qpos: &mut [f64], qvel: &mut [f64]) {
-        add_uniform(rng, qpos, RESET_NOISE_SCALE);
-        add_uniform(rng, qvel, RESET_NOISE_SCALE);
+        planar_walker::reset_noise(rng, qpos, qvel);
     }
 
     fn observe(p: &Physics<'_>, obs: &mut [f32]) {
-        let vel = p.qvel.iter().map(|v| v.clamp(-VELOCITY_CLIP, VELOCITY_CLIP));
-        for (o, x) in obs.iter_mut().zip(p.qpos[1..].iter().copied().chain(vel)) {
-            *o = x as f32;
-        }
+        planar_walker::observe(p, obs);
     }
 
     fn reward(before: [f64; 2], after: &Physics<'_>, dt: f64, action: &[f64]) -> (f64, bool) {
         let healthy = inside(after.qpos[1], HEALTHY_Z_RANGE) && inside(after.qpos[2], HEALTHY_ANGLE_RANGE);
-        let x_velocity = (after.xy[0] - before[0]) / dt;
-        let healthy_reward = if healthy { HEALTHY_REWARD } else { 0.0 };
-        (FORWARD_REWARD_WEIGHT * x_velocity + healthy_reward - CTRL_COST_WEIGHT * sum_sq(action), healthy)
+        planar_walker::reward(before, after, dt, action, healthy)
     }
 }
