@@ -85,6 +85,46 @@ fn episodes_are_identical_on_any_thread() {
     assert_eq!(here, there);
 }
 
+/// A bare `mj_step` loop replaying an episode's initial state and actions ends in exactly the
+/// state the environment reached (what `hetero bench locomotion` compares its throughput with),
+/// with and without `mj_rnePostConstraint` in the environment's step (Ant, the others).
+fn replay_matches<T: Task>(env: MujocoEnv<T>) {
+    use hetero::env::mujoco::RecordedEpisode;
+    let nu = match env.action_space() {
+        hetero::env::ActionSpace::Continuous(n) => n,
+        other => panic!("continuous actions expected, got {other:?}"),
+    };
+    let mut episodes = Vec::new();
+    for e in 0..3u64 {
+        let mut s = env.reset(&mut hetero::rng::stream_rng(5, hetero::rng::Stream::EnvReset, [e, 0, 0]));
+        let (qpos, qvel) = env.initial_qpos_qvel(&s).expect("physics env");
+        let mut actions = Vec::new();
+        for t in 0..150 {
+            let a: Vec<f32> = (0..nu).map(|j| ((t * 5 + j + e as usize) as f32 * 0.29).sin()).collect();
+            actions.extend_from_slice(&a);
+            let tr = env.step(&mut s, Action::Continuous(&a));
+            if tr.terminated {
+                break;
+            }
+        }
+        episodes.push(RecordedEpisode { qpos, qvel, actions, final_state: env.state_values(&s) });
+    }
+    let (rate, matched) = env.replay_steps_per_s(&episodes);
+    assert!(rate > 0.0);
+    assert_eq!(matched, episodes.len(), "{}: replay diverged from the environment", T::NAME);
+    // A changed action must change the end state (the check can fail).
+    episodes[0].actions[0] += 0.5;
+    assert_eq!(env.replay_steps_per_s(&episodes).1, episodes.len() - 1);
+}
+
+#[test]
+fn bare_replay_reproduces_episodes() {
+    replay_matches(HalfCheetah::new(1000).expect("model"));
+    replay_matches(Hopper::new(1000).expect("model"));
+    replay_matches(Walker2d::new(1000).expect("model"));
+    replay_matches(Ant::new(1000).expect("model"));
+}
+
 fn hetero() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_hetero"))
 }
