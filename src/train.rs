@@ -448,23 +448,15 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             episodes_per_s: (p * episodes) as f64 / tg.elapsed().as_secs_f64(),
             wall_s: wall_before + t0.elapsed().as_secs_f64(),
         };
-        if let Some(f) = metrics_file.as_mut() {
-            writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
-        }
-        for o in observers.iter_mut() {
-            o.on_generation(&row);
-        }
+        log_generation(&mut metrics_file, &paths, observers, &row)?;
         let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count() as u64
             + (row.centre_fitness >= config.run.stop_fitness) as u64;
         rows.push(row);
         let stop_now = solved_streak >= config.run.stop_patience;
         let last = g + 1 == config.run.generations || stop_now;
         if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
-            if let Some(f) = metrics_file.as_ref() {
-                f.sync_data().ok();
-            }
-            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64(), norm.as_ref())?;
-            save_params(&paths, config, &model, &centre, norm.as_ref())?;
+            let saved = SavedState { strategy: strategy.as_ref(), generation: g + 1, wall_s: wall_before + t0.elapsed().as_secs_f64(), centre: &centre, norm: norm.as_ref() };
+            save_run_state(&paths, &metrics_file, config, &model, &saved)?;
         }
         if stop_now {
             break;
@@ -472,16 +464,58 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     }
     let mut summary = summarise(config, env, &model, &rows);
     summary.centre = strategy.centre();
-    if writer {
-        write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
+    finish_run(&paths, config, &rows, &summary, "return", observers)?;
+    Ok(summary)
+}
+
+/// Appends `row` to metrics.csv (when this process writes) and tells the observers.
+pub(crate) fn log_generation(metrics_file: &mut Option<std::fs::File>, paths: &RunPaths, observers: &mut [&mut dyn Observer], row: &MetricsRow) -> Result<(), IoError> {
+    if let Some(f) = metrics_file.as_mut() {
+        writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+    }
+    for o in observers.iter_mut() {
+        o.on_generation(row);
+    }
+    Ok(())
+}
+
+/// What a checkpoint saves besides the configuration and the model.
+pub(crate) struct SavedState<'a> {
+    /// The strategy whose state is saved.
+    pub strategy: &'a dyn Strategy,
+    /// Generations completed.
+    pub generation: u64,
+    /// Wall time of the run so far (s).
+    pub wall_s: f64,
+    /// The strategy's centre (for params.safetensors).
+    pub centre: &'a [f32],
+    /// The observation normaliser, if the run has one.
+    pub norm: Option<&'a ObsNormalizer>,
+}
+
+/// Flushes metrics.csv to disk, then writes checkpoint.safetensors and params.safetensors, so a
+/// checkpoint never refers to metrics rows that a crash could lose.
+pub(crate) fn save_run_state(paths: &RunPaths, metrics_file: &Option<std::fs::File>, config: &Config, model: &Model, saved: &SavedState<'_>) -> Result<(), IoError> {
+    if let Some(f) = metrics_file.as_ref() {
+        f.sync_data().ok();
+    }
+    save_checkpoint(paths, saved.strategy, saved.generation, saved.wall_s, saved.norm)?;
+    save_params(paths, config, model, saved.centre, saved.norm)
+}
+
+/// Writes summary.json and (if configured) the fitness plot, then tells the observers the run
+/// finished.
+pub(crate) fn finish_run(paths: &RunPaths, config: &Config, rows: &[MetricsRow], summary: &Summary, y_label: &str, observers: &mut [&mut dyn Observer]) -> Result<(), TrainError> {
+    if writes_files() {
+        write_atomic(&paths.summary, serde_json::to_string_pretty(summary).expect("summary serialises").as_bytes())?;
         if config.run.plots {
-            plot_fitness(&paths, &rows, "return")?;
+            plot_fitness(paths, rows, y_label)?;
         }
     }
     for o in observers.iter_mut() {
-        o.on_finish(&summary);
+        o.on_finish(summary);
     }
-    Ok(summary)
+    Ok(())
 }
 
 /// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and

@@ -19,12 +19,11 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    mean_std_min_max, open_run_files, plot_fitness, read_metrics, save_checkpoint, save_params, start_observers, writes_files, MetricsRow, Model,
-    Observer, RunPaths, Summary, TrainError,
+    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, save_run_state, start_observers, writes_files, MetricsRow, Model,
+    Observer, RunPaths, SavedState, Summary, TrainError,
 };
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -191,9 +190,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
             episodes_per_s: (p * batch) as f64 / tg.elapsed().as_secs_f64(),
             wall_s: wall_before + t0.elapsed().as_secs_f64(),
         };
-        if let Some(f) = metrics_file.as_mut() {
-            writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
-        }
+        log_generation(&mut metrics_file, &paths, observers, &row)?;
         let last = g + 1 == config.run.generations;
         if (g + 1) % dc.test_every == 0 || last {
             let (acc_row, rates) = test.evaluate(&centre_params, dc.steps, &history.neurons, g + 1);
@@ -205,16 +202,10 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
                 write_rates(&extra.rates, &history)?;
             }
         }
-        for o in observers.iter_mut() {
-            o.on_generation(&row);
-        }
         rows.push(row);
         if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
-            if let Some(f) = metrics_file.as_ref() {
-                f.sync_data().ok();
-            }
-            save_checkpoint(&paths, strategy.as_ref(), g + 1, wall_before + t0.elapsed().as_secs_f64(), None)?;
-            save_params(&paths, config, &model, &centre, None)?;
+            let saved = SavedState { strategy: strategy.as_ref(), generation: g + 1, wall_s: wall_before + t0.elapsed().as_secs_f64(), centre: &centre, norm: None };
+            save_run_state(&paths, &metrics_file, config, &model, &saved)?;
         }
     }
     let last = rows.last();
@@ -236,15 +227,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
         test_accuracy: accuracy.last().map(|a| a.test_accuracy),
         centre: strategy.centre(),
     };
-    if writer {
-        write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
-        if config.run.plots {
-            plot_fitness(&paths, &rows, "−cross-entropy")?;
-        }
-    }
-    for o in observers.iter_mut() {
-        o.on_finish(&summary);
-    }
+    finish_run(&paths, config, &rows, &summary, "−cross-entropy", observers)?;
     Ok(summary)
 }
 
