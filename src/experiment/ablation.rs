@@ -194,39 +194,29 @@ fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRo
     }
     let config = job_config(opts, env, mask, seed)?;
     let started = std::time::Instant::now();
-    let row = if mask == 0 {
+    // (final centre returns, parameters, population mean and std, generations, wall time)
+    let (returns, parameters, population_mean, population_std, generations, wall_s) = if mask == 0 {
         let returns = evaluate_config(&config, None, None, opts.final_episodes, seed)?;
-        ResultRow {
-            env: env.into(),
-            mask,
-            coalition: label(mask),
-            seed,
-            hidden: config.network.hidden,
-            parameters: 0,
-            centre_reward: mean_std(&returns).0,
-            population_mean: f64::NAN,
-            population_std: f64::NAN,
-            generations: 0,
-            wall_s: started.elapsed().as_secs_f64(),
-        }
+        (returns, 0, f64::NAN, f64::NAN, 0, started.elapsed().as_secs_f64())
     } else {
         let resume = RunPaths::new(&dir).checkpoint.exists();
         let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
         let norm = if writes_files() { load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a)) } else { None };
         let returns = evaluate_config(&config, Some(&summary.centre), norm.as_ref(), opts.final_episodes, seed)?;
-        ResultRow {
-            env: env.into(),
-            mask,
-            coalition: label(mask),
-            seed,
-            hidden: config.network.hidden,
-            parameters: summary.paper_parameter_count,
-            centre_reward: mean_std(&returns).0,
-            population_mean: summary.last_fitness_mean,
-            population_std: summary.last_fitness_std,
-            generations: summary.generations,
-            wall_s: summary.wall_s,
-        }
+        (returns, summary.paper_parameter_count, summary.last_fitness_mean, summary.last_fitness_std, summary.generations, summary.wall_s)
+    };
+    let row = ResultRow {
+        env: env.into(),
+        mask,
+        coalition: label(mask),
+        seed,
+        hidden: config.network.hidden,
+        parameters,
+        centre_reward: mean_std(&returns).0,
+        population_mean,
+        population_std,
+        generations,
+        wall_s,
     };
     if writes_files() {
         std::fs::create_dir_all(&dir).map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
