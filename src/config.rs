@@ -290,6 +290,12 @@ impl Config {
         if !(self.network.tau_ms >= self.network.dt_ms) {
             return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must be at least network.dt_ms (τ = Δt: no memory)");
         }
+        for p in crate::network::Property::ALL {
+            let scale = self.genome.scale.of(p);
+            if !(scale.is_finite() && scale > 0.0) {
+                return invalid(&format!("genome.scale.{}", p.name()), scale.to_string(), "must be a positive number");
+            }
+        }
         if self.genome.mode != GenomeMode::Weight && self.genome.properties.is_empty() {
             return invalid("genome.properties", "[]".into(), "neuron and both modes need at least one property");
         }

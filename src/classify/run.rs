@@ -43,13 +43,18 @@ pub struct DataConfig {
     pub test_every: u64,
     /// Test images used by that evaluation (0 = all).
     pub test_images: usize,
+    /// Training images held out for validation (0 = none): the last `validation` images of the
+    /// training file are never drawn into a minibatch, and every evaluation also scores the
+    /// centre on them (`validation_accuracy` in accuracy.csv). Tune hyper-parameters on this,
+    /// not on the test set.
+    pub validation: usize,
     /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
     pub rate_neurons: usize,
 }
 
 impl Default for DataConfig {
     fn default() -> Self {
-        Self { dir: String::new(), batch_size: 1024, steps: 4, test_every: 10, test_images: 0, rate_neurons: 32 }
+        Self { dir: String::new(), batch_size: 1024, steps: 4, test_every: 10, test_images: 0, validation: 0, rate_neurons: 32 }
     }
 }
 
@@ -73,14 +78,19 @@ pub struct AccuracyRow {
     pub silent_fraction: f64,
     /// Hidden spikes per neuron per simulated step on the test images.
     pub spikes_per_neuron_step: f64,
+    /// Fraction of the held-out training images classified correctly (NaN without `data.validation`).
+    pub validation_accuracy: f64,
+    /// Mean cross-entropy on the held-out training images (NaN without `data.validation`).
+    pub validation_loss: f64,
 }
 
 impl AccuracyRow {
     /// The CSV header.
-    pub const HEADER: &'static str = "generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step";
+    pub const HEADER: &'static str = "generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step,validation_accuracy,validation_loss";
 
     fn csv(&self) -> String {
-        format!("{},{},{},{},{}", self.generation, self.test_accuracy, self.test_loss, self.silent_fraction, self.spikes_per_neuron_step)
+        let r = self;
+        format!("{},{},{},{},{},{},{}", r.generation, r.test_accuracy, r.test_loss, r.silent_fraction, r.spikes_per_neuron_step, r.validation_accuracy, r.validation_loss)
     }
 }
 
@@ -123,7 +133,11 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let centre0 = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre0, config.run.seed);
     let (p, d) = (strategy.population_size(), strategy.dim());
-    let batch = dc.batch_size.min(dataset.train_len());
+    if dc.validation >= dataset.train_len() {
+        return Err(TrainError::Config(format!("data.validation = {}: the training set has only {} images", dc.validation, dataset.train_len())));
+    }
+    let train_len = dataset.train_len() - dc.validation; // minibatches come from the images before the split
+    let batch = dc.batch_size.min(train_len);
     let paths = RunPaths::new(out_dir);
     let extra = ExtraPaths { accuracy: out_dir.join("accuracy.csv"), rates: out_dir.join("rates.safetensors") };
     let writer = writes_files();
@@ -153,7 +167,8 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
     start_observers(observers, out_dir, &model.layout, start, config.run.generations, rayon::current_num_threads());
 
-    let mut test = TestSet::new(dataset, dc.test_images);
+    let mut test = EvalSet::test(dataset, dc.test_images);
+    let mut validation = EvalSet::validation(dataset, dc.validation);
     let mut population = vec![0.0f32; p * d];
     let mut x = Vec::new();
     let mut proj = Vec::new();
@@ -162,7 +177,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     for g in start..config.run.generations {
         let tg = Instant::now();
         strategy.ask(g, &mut population);
-        draw_minibatch(config.run.seed, g, dataset.train_len(), &mut indices);
+        draw_minibatch(config.run.seed, g, train_len, &mut indices);
         currents_from_pixels(&dataset.train_images, pixels, &indices, &mut x);
         let labels: Vec<u8> = indices.iter().map(|&i| dataset.train_labels[i]).collect();
         let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population, p);
@@ -193,7 +208,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
         log_generation(&mut metrics_file, &paths, observers, &row)?;
         let last = g + 1 == config.run.generations;
         if (g + 1) % dc.test_every == 0 || last {
-            let (acc_row, rates) = test.evaluate(&centre_params, dc.steps, &history.neurons, g + 1);
+            let (acc_row, rates) = evaluate_centre(&mut test, validation.as_mut(), &centre_params, dc.steps, &history.neurons, g + 1);
             accuracy.push(acc_row);
             history.generations.push(g + 1);
             history.rates.push(rates);
@@ -266,28 +281,39 @@ pub fn rate_neurons(seed: u64, hidden: usize, count: usize) -> Vec<usize> {
     v
 }
 
-/// The test images as currents, and their projection through the fixed W_in once computed
-/// (neuron mode: W_in never changes, so the 10 000 × H product is made once per run).
-struct TestSet<'a> {
+/// A fixed set of images the centre is scored on (the test set, or the validation images held
+/// out of the training set), as currents, and their projection through the fixed W_in once
+/// computed (neuron mode: W_in never changes, so the n × H product is made once per run).
+struct EvalSet<'a> {
     labels: &'a [u8],
     x: Vec<f32>,
     inputs: usize,
     shared_projection: Option<Vec<f32>>,
 }
 
-impl<'a> TestSet<'a> {
-    fn new(dataset: &'a Dataset, limit: usize) -> Self {
+impl<'a> EvalSet<'a> {
+    /// The first `limit` test images (0 = all).
+    fn test(dataset: &'a Dataset, limit: usize) -> Self {
         let n = if limit == 0 { dataset.test_len() } else { limit.min(dataset.test_len()) };
-        let inputs = dataset.rows * dataset.cols;
-        let idx: Vec<usize> = (0..n).collect();
-        let mut x = Vec::new();
-        currents_from_pixels(&dataset.test_images, inputs, &idx, &mut x);
-        Self { labels: &dataset.test_labels[..n], x, inputs, shared_projection: None }
+        Self::new(&dataset.test_images, &dataset.test_labels[..n], dataset.rows * dataset.cols)
     }
 
-    /// The centre (member 0 of `params`) on the test set: its accuracy row and the per-class
-    /// rates of `neurons` (classes × neurons).
-    fn evaluate(&mut self, params: &PopulationParams, steps: usize, neurons: &[usize], generation: u64) -> (AccuracyRow, Vec<f32>) {
+    /// The last `count` training images (the validation split), or `None` for 0.
+    fn validation(dataset: &'a Dataset, count: usize) -> Option<Self> {
+        let first = dataset.train_len() - count;
+        let inputs = dataset.rows * dataset.cols;
+        (count > 0).then(|| Self::new(&dataset.train_images[first * inputs..], &dataset.train_labels[first..], inputs))
+    }
+
+    fn new(images: &[u8], labels: &'a [u8], inputs: usize) -> Self {
+        let idx: Vec<usize> = (0..labels.len()).collect();
+        let mut x = Vec::new();
+        currents_from_pixels(images, inputs, &idx, &mut x);
+        Self { labels, x, inputs, shared_projection: None }
+    }
+
+    /// The centre (member 0 of `params`) on the set: its score and hidden spike counts.
+    fn evaluate(&mut self, params: &PopulationParams, steps: usize) -> (super::MemberScore, SpikeCounts) {
         let h = params.shape.hidden;
         let n = self.labels.len();
         let mut own = Vec::new();
@@ -305,18 +331,32 @@ impl<'a> TestSet<'a> {
             &own
         };
         let proj = Projection { data, row_stride: h, member_stride: 0 };
-        let classes = NUM_CLASSES as usize;
-        let (score, counts) = evaluate_with_counts(params, 0, proj, self.labels, steps, classes);
-        let rates = class_rates(&counts, neurons, steps);
-        let row = AccuracyRow {
-            generation,
-            test_accuracy: score.accuracy(),
-            test_loss: score.loss(),
-            silent_fraction: counts.silent_fraction(),
-            spikes_per_neuron_step: score.hidden_spikes as f64 / ((n * steps * h).max(1) as f64),
-        };
-        (row, rates)
+        evaluate_with_counts(params, 0, proj, self.labels, steps, NUM_CLASSES as usize)
     }
+}
+
+/// The centre on the test set (and the validation images, if any): its accuracy row and the
+/// per-class test-set rates of `neurons` (classes × neurons).
+fn evaluate_centre(test: &mut EvalSet<'_>, validation: Option<&mut EvalSet<'_>>, params: &PopulationParams, steps: usize, neurons: &[usize], generation: u64) -> (AccuracyRow, Vec<f32>) {
+    let (score, counts) = test.evaluate(params, steps);
+    let steps_total = score.images as usize * steps * params.shape.hidden;
+    let (validation_accuracy, validation_loss) = match validation {
+        Some(v) => {
+            let (s, _) = v.evaluate(params, steps);
+            (s.accuracy(), s.loss())
+        }
+        None => (f64::NAN, f64::NAN),
+    };
+    let row = AccuracyRow {
+        generation,
+        test_accuracy: score.accuracy(),
+        test_loss: score.loss(),
+        silent_fraction: counts.silent_fraction(),
+        spikes_per_neuron_step: score.hidden_spikes as f64 / (steps_total.max(1) as f64),
+        validation_accuracy,
+        validation_loss,
+    };
+    (row, class_rates(&counts, neurons, steps))
 }
 
 /// Rates of `neurons` per class, classes × neurons row-major.
@@ -348,11 +388,20 @@ pub fn read_accuracy(path: &Path, through: u64) -> Result<Vec<AccuracyRow>, Trai
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 5 {
-            return Err(bad(i + 1, "expected 5 columns"));
+        // 5 columns: runs written before the validation split existed.
+        if f.len() != 7 && f.len() != 5 {
+            return Err(bad(i + 1, "expected 7 columns"));
         }
-        let num = |k: usize| f[k].parse::<f64>().map_err(|_| bad(i + 1, &format!("`{}` is not a number", f[k])));
-        let row = AccuracyRow { generation: num(0)? as u64, test_accuracy: num(1)?, test_loss: num(2)?, silent_fraction: num(3)?, spikes_per_neuron_step: num(4)? };
+        let num = |k: usize| f.get(k).map_or(Ok(f64::NAN), |v| v.parse::<f64>().map_err(|_| bad(i + 1, &format!("`{v}` is not a number"))));
+        let row = AccuracyRow {
+            generation: num(0)? as u64,
+            test_accuracy: num(1)?,
+            test_loss: num(2)?,
+            silent_fraction: num(3)?,
+            spikes_per_neuron_step: num(4)?,
+            validation_accuracy: num(5)?,
+            validation_loss: num(6)?,
+        };
         if row.generation <= through {
             rows.push(row);
         }
@@ -407,7 +456,6 @@ pub fn evaluate_genome_on_test(config: &Config, dataset: &Dataset, genome: &[f32
         return Err(TrainError::Config(format!("genome has {} values, the config's layout {}", genome.len(), layout.dim)));
     }
     let params = PopulationParams::build(&layout, &config.network, &fixed, genome, 1);
-    let mut test = TestSet::new(dataset, config.data.test_images);
-    let (row, _) = test.evaluate(&params, config.data.steps, &[], 0);
-    Ok(super::MemberScore { loss_sum: row.test_loss * test.labels.len() as f64, correct: (row.test_accuracy * test.labels.len() as f64).round() as u64, hidden_spikes: 0, images: test.labels.len() as u64 })
+    let mut test = EvalSet::test(dataset, config.data.test_images);
+    Ok(test.evaluate(&params, config.data.steps).0)
 }

@@ -89,11 +89,47 @@ pub struct GenomeConfig {
     /// member ties and PGPE stalls (measured with average rank ties: 19/20 seeds solved within
     /// 100 generations with hidden neurons only, 16/20 with output neurons searched too; README).
     pub output_neurons: bool,
+    /// Search scale of each property (`[genome.scale]`): the genome holds value / scale, so the
+    /// strategy's σ and steps are `scale` times larger for that property in physical units (a
+    /// diagonal preconditioner). Default 1 (the genome holds the physical value).
+    pub scale: PropertyScales,
 }
 
 impl Default for GenomeConfig {
     fn default() -> Self {
-        Self { mode: GenomeMode::Neuron, properties: Property::ALL.to_vec(), output_neurons: false }
+        Self { mode: GenomeMode::Neuron, properties: Property::ALL.to_vec(), output_neurons: false, scale: PropertyScales::default() }
+    }
+}
+
+/// One positive factor per property: physical value = scale · genome value (for τ, the logit a).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PropertyScales {
+    /// Scale of the τ logit a.
+    pub tau: f32,
+    /// Scale of v_th.
+    pub v_th: f32,
+    /// Scale of v_rest.
+    pub v_rest: f32,
+    /// Scale of R.
+    pub r: f32,
+}
+
+impl Default for PropertyScales {
+    fn default() -> Self {
+        Self { tau: 1.0, v_th: 1.0, v_rest: 1.0, r: 1.0 }
+    }
+}
+
+impl PropertyScales {
+    /// The scale of one property.
+    pub fn of(&self, p: Property) -> f32 {
+        match p {
+            Property::Tau => self.tau,
+            Property::VTh => self.v_th,
+            Property::VRest => self.v_rest,
+            Property::R => self.r,
+        }
     }
 }
 
@@ -153,6 +189,8 @@ pub struct GenomeLayout {
     pub segments: Vec<Segment>,
     /// Total length.
     pub dim: usize,
+    /// Physical value = scale · genome value, per property.
+    pub scales: PropertyScales,
 }
 
 impl GenomeLayout {
@@ -182,7 +220,7 @@ impl GenomeLayout {
             push("w_in".into(), Target::InputWeights, shape.w_in_len());
             push("w_out".into(), Target::OutputWeights, shape.w_out_len());
         }
-        Self { shape, output, properties, segments, dim: offset }
+        Self { shape, output, properties, segments, dim: offset, scales: config.scale }
     }
 
     /// The segment of a name, if present.
@@ -218,7 +256,7 @@ impl GenomeLayout {
         for s in &self.segments {
             let dst = &mut centre[s.offset..s.offset + s.len];
             match s.target {
-                Target::Neuron(_, p) => dst.fill(p.get(&default)),
+                Target::Neuron(_, p) => dst.fill(p.get(&default) / self.scales.of(p)),
                 Target::InputWeights => dst.copy_from_slice(&weights.w_in),
                 Target::OutputWeights => dst.copy_from_slice(&weights.w_out),
             }
@@ -236,8 +274,9 @@ impl GenomeLayout {
         for s in &self.segments {
             if let Target::Neuron(l, p) = s.target {
                 if l == layer {
+                    let scale = self.scales.of(p);
                     for (n, &x) in neurons.iter_mut().zip(&genome[s.offset..s.offset + s.len]) {
-                        p.set(n, x);
+                        p.set(n, if scale == 1.0 { x } else { x * scale });
                     }
                 }
             }
@@ -419,7 +458,7 @@ mod tests {
         let fixed = FixedWeights::lecun(shape(), 1);
         for subset in Property::all_subsets() {
             for mode in [GenomeMode::Neuron, GenomeMode::Both] {
-                let cfg = GenomeConfig { mode, properties: subset.clone(), output_neurons: true };
+                let cfg = GenomeConfig { mode, properties: subset.clone(), output_neurons: true, ..Default::default() };
                 let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &cfg);
                 // Write a distinct value into every entry, decode, re-encode, compare.
                 let genome: Vec<f32> = (0..layout.dim).map(|i| 0.01 * i as f32 - 0.3).collect();
@@ -494,7 +533,7 @@ mod tests {
     fn population_params_share_what_is_not_searched() {
         let net = NetworkConfig { hidden: 5, ..Default::default() };
         let fixed = FixedWeights::lecun(shape(), 3);
-        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { mode: GenomeMode::Neuron, properties: vec![Property::R], output_neurons: true });
+        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { mode: GenomeMode::Neuron, properties: vec![Property::R], output_neurons: true, ..Default::default() });
         let mut genomes = layout.initial_centre(&net, &fixed);
         genomes.extend(layout.initial_centre(&net, &fixed));
         let r = layout.segment("hidden.r").unwrap().offset;
@@ -504,5 +543,31 @@ mod tests {
         assert_eq!(pop.member(0).w_in, &fixed.w_in[..]);
         assert!((pop.member(0).hidden.gain[0] - 0.25).abs() < 1e-6);
         assert!((pop.member(1).hidden.gain[0] - 0.5).abs() < 1e-6);
+    }
+
+    #[test]
+    fn scaled_properties_decode_to_scale_times_the_genome_value() {
+        let net = NetworkConfig { hidden: 5, ..Default::default() };
+        let fixed = FixedWeights::lecun(shape(), 3);
+        let scale = PropertyScales { tau: 3.0, v_th: 1.0, v_rest: 0.5, r: 5.0 };
+        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { output_neurons: true, scale, ..Default::default() });
+        // The centre still decodes to the homogeneous defaults (R = 1, τ = 20 ms, v_th = 0.5, v_rest = 0).
+        let mut genome = layout.initial_centre(&net, &fixed);
+        let r = layout.segment("hidden.r").unwrap().offset;
+        assert_eq!(genome[r], 0.2);
+        let tau = layout.segment("hidden.tau").unwrap().offset;
+        assert!((genome[tau] - (1.0f32 / 3.0).ln() / 3.0).abs() < 1e-6);
+        let hidden = layout.neurons(&genome, Layer::Hidden, &net);
+        assert!((hidden[0].r - 1.0).abs() < 1e-6 && (hidden[0].tau_logit - (1.0f32 / 3.0).ln()).abs() < 1e-6);
+        // A genome step of 0.1 moves R by 0.5, v_rest by 0.05, the τ logit by 0.3.
+        genome[r] += 0.1;
+        genome[layout.segment("output.v_rest").unwrap().offset] = 0.1;
+        genome[tau + 1] += 0.1;
+        let hidden = layout.neurons(&genome, Layer::Hidden, &net);
+        assert!((hidden[0].r - 1.5).abs() < 1e-6, "R = {}", hidden[0].r);
+        assert!((hidden[1].tau_logit - ((1.0f32 / 3.0).ln() + 0.3)).abs() < 1e-6);
+        assert!((layout.neurons(&genome, Layer::Output, &net)[0].v_rest - 0.05).abs() < 1e-7);
+        let arrays = layout.named_arrays(&genome, &net, &fixed);
+        assert!((arrays.iter().find(|a| a.0 == "hidden.r").unwrap().2[0] - 1.5).abs() < 1e-6);
     }
 }
