@@ -245,8 +245,14 @@ fn reproduce_bp_vs_es_quick_writes_its_outputs() {
 /// A tiny MNIST-shaped dataset under `dir/data/mnist`: 8×8 images whose class shows as a
 /// bright row, so a network can learn it.
 fn tiny_dataset(dir: &Path) -> PathBuf {
+    tiny_dataset_in(dir, "data", 0)
+}
+
+/// [`tiny_dataset`] under `dir/<name>/mnist`, with the last `scrambled` training images
+/// replaced by noise (and their labels shifted).
+fn tiny_dataset_in(dir: &Path, name: &str, scrambled: usize) -> PathBuf {
     use hetero::data::idx::write_idx;
-    let root = dir.join("data");
+    let root = dir.join(name);
     let folder = root.join("mnist");
     std::fs::create_dir_all(&folder).unwrap();
     let make = |n: usize, stem: &str, offset: usize| {
@@ -256,6 +262,15 @@ fn tiny_dataset(dir: &Path) -> PathBuf {
             for c in 0..8 {
                 images[i * 64 + (l as usize % 8) * 8 + c] = 200 + (i % 50) as u8;
                 images[i * 64 + ((i + c) % 64)] = 90;
+            }
+        }
+        let (mut images, mut labels) = (images, labels);
+        if stem == "train" {
+            for i in n - scrambled..n {
+                labels[i] = (labels[i] + 1) % 10;
+                for (k, p) in images[i * 64..(i + 1) * 64].iter_mut().enumerate() {
+                    *p = ((i * 31 + k * 17) % 251) as u8;
+                }
             }
         }
         write_idx(&folder.join(format!("{stem}-images-idx3-ubyte")), &[n, 8, 8], &images).unwrap();
@@ -311,6 +326,43 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     assert_eq!(v["test_accuracy"].as_f64().unwrap(), last);
     // A missing dataset is one clear line.
     assert_clean_failure(&scratch("mnist-missing"), &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"], &["mnist", "HETERO_DATA"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `data.validation = N` holds out the last N training images: training never sees them (two
+/// datasets that differ only there train to the same bits), every evaluation scores them, and
+/// a split that leaves no training images is a one-line error.
+#[test]
+fn validation_split_is_held_out_of_training_and_scored() {
+    let dir = scratch("mnist-validation");
+    let plain = tiny_dataset_in(&dir, "plain", 0);
+    let scrambled = tiny_dataset_in(&dir, "scrambled", 100);
+    let train = |data: &Path, out: &str, validation: &str| {
+        let data_set = format!("data.dir={}", data.display());
+        let validation_set = format!("data.validation={validation}");
+        let o = run_in(&dir, &[
+            "train", "mnist-neuron-4096", "--out", out, "--generations", "4", "--threads", "2", "--population", "16",
+            "--set", "network.hidden=40", "--set", "data.batch_size=64", "--set", "data.test_every=2",
+            "--set", &data_set, "--set", &validation_set,
+        ]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(dir.join(out).join("accuracy.csv")).unwrap()
+    };
+    let a = train(&plain, "plain", "100");
+    let b = train(&scrambled, "scrambled", "100");
+    assert_eq!(metrics_without_timing(&dir.join("plain")), metrics_without_timing(&dir.join("scrambled")));
+    assert_same_arrays(&dir.join("plain/params.safetensors"), &dir.join("scrambled/params.safetensors"));
+    let column = |csv: &str, k: usize| -> Vec<f64> { csv.lines().skip(1).map(|l| l.split(',').nth(k).unwrap().parse().unwrap()).collect() };
+    assert!(a.starts_with("generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step,validation_accuracy,validation_loss\n"), "{a}");
+    assert_eq!(column(&a, 1), column(&b, 1), "same test scores");
+    assert_ne!(column(&a, 6), column(&b, 6), "the held-out images are scored");
+    assert!(column(&a, 5).iter().all(|v| (0.0..=1.0).contains(v)));
+    // Without the split the scrambled images are trained on, and the columns are NaN.
+    let c = train(&scrambled, "no-split", "0");
+    assert_ne!(metrics_without_timing(&dir.join("plain")), metrics_without_timing(&dir.join("no-split")));
+    assert!(column(&c, 5).iter().all(|v| v.is_nan()));
+    let data_set = format!("data.dir={}", plain.display());
+    assert_clean_failure(&scratch("mnist-validation-bad"), &["train", "mnist-neuron-4096", "--set", &data_set, "--set", "data.validation=300"], &["data.validation = 300", "300 images"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
