@@ -14,8 +14,9 @@
 //! Hidden spikes are binary, so the output current Σ_j s_j·W_out[j, :] is accumulated event by
 //! event: the hidden step writes a 64-bit spike mask per 64 neurons and the output rows of the
 //! spiking neurons are added in neuron order (bit-identical to the dense sum, which adds exact
-//! zeros for silent neurons). The step kernel has an AVX2 version chosen at run time and a
-//! portable one; both use separate multiply and add (no FMA), so they agree to the bit.
+//! zeros for silent neurons). The step kernel has AVX-512 and AVX2 versions chosen at run time
+//! ([`Kernel::best`]) and a portable one; all use separate multiply and add (no FMA), so they
+//! agree to the bit (tested).
 //!
 //! Determinism: work is split into (member, chunk of [`CHUNK`] images) items whose arithmetic
 //! does not depend on the thread that runs them, and partial sums are combined in chunk order,
@@ -324,27 +325,90 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, curr
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
 fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>) -> u64 {
+    match Kernel::best() {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => hidden_steps_with(Kernel::Avx2, current, c, w_rows, acc, counts),
+        Kernel::Portable => hidden_steps_portable(current, c, w_rows, acc, counts),
+    }
+}
+
+/// The hidden-layer kernels; all compute the same bits (separate multiply and add, no FMA).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// Plain Rust, any CPU.
+    Portable,
+    /// 8 neurons per instruction (x86-64 with AVX2).
     #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 is present (checked above). The step count is a constant of each
-            // instance, so the per-step spike masks live in registers.
-            unsafe {
-                return match acc.len() {
-                    1 => hidden_steps_avx2::<1>(current, c, w_rows, acc, counts),
-                    2 => hidden_steps_avx2::<2>(current, c, w_rows, acc, counts),
-                    3 => hidden_steps_avx2::<3>(current, c, w_rows, acc, counts),
-                    4 => hidden_steps_avx2::<4>(current, c, w_rows, acc, counts),
-                    5 => hidden_steps_avx2::<5>(current, c, w_rows, acc, counts),
-                    6 => hidden_steps_avx2::<6>(current, c, w_rows, acc, counts),
-                    7 => hidden_steps_avx2::<7>(current, c, w_rows, acc, counts),
-                    8 => hidden_steps_avx2::<8>(current, c, w_rows, acc, counts),
-                    _ => hidden_steps_portable(current, c, w_rows, acc, counts),
-                };
+    Avx2,
+    /// 16 neurons per instruction, compare-into-mask-register (x86-64 with AVX-512F).
+    #[cfg(target_arch = "x86_64")]
+    Avx512,
+}
+
+impl Kernel {
+    /// The fastest kernel this CPU runs (checked once per call; the check is cached by std).
+    #[inline]
+    pub fn best() -> Kernel {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                return Kernel::Avx512;
+            }
+            if std::arch::is_x86_feature_detected!("avx2") {
+                return Kernel::Avx2;
             }
         }
+        Kernel::Portable
     }
-    hidden_steps_portable(current, c, w_rows, acc, counts)
+
+    /// Every kernel this CPU runs, portable first.
+    pub fn available() -> Vec<Kernel> {
+        let mut v = vec![Kernel::Portable];
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                v.push(Kernel::Avx2);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                v.push(Kernel::Avx512);
+            }
+        }
+        v
+    }
+}
+
+/// [`hidden_steps`] with a chosen kernel, which must be one of [`Kernel::available`].
+fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    macro_rules! by_steps {
+        ($f:ident) => {
+            // SAFETY: the caller picked the kernel from `Kernel::available`, so the CPU has the
+            // instructions. The step count is a constant of each instance, so the per-step
+            // spike masks live in registers.
+            unsafe {
+                match acc.len() {
+                    1 => $f::<1>(current, c, w_rows, acc, counts),
+                    2 => $f::<2>(current, c, w_rows, acc, counts),
+                    3 => $f::<3>(current, c, w_rows, acc, counts),
+                    4 => $f::<4>(current, c, w_rows, acc, counts),
+                    5 => $f::<5>(current, c, w_rows, acc, counts),
+                    6 => $f::<6>(current, c, w_rows, acc, counts),
+                    7 => $f::<7>(current, c, w_rows, acc, counts),
+                    8 => $f::<8>(current, c, w_rows, acc, counts),
+                    _ => hidden_steps_portable(current, c, w_rows, acc, counts),
+                }
+            }
+        };
+    }
+    match kernel {
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => by_steps!(hidden_steps_avx512),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => by_steps!(hidden_steps_avx2),
+        Kernel::Portable => hidden_steps_portable(current, c, w_rows, acc, counts),
+    }
 }
 
 /// Adds the output rows of the neurons set in `mask` (neuron `base + bit`) to `acc`, and counts
@@ -485,6 +549,88 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
     total
 }
 
+/// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
+/// instruction, four independent chains (one 64-neuron block), spike masks straight from the
+/// compare, and one 16-wide add per spike (an output row is exactly one vector).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+    use std::arch::x86_64::*;
+    let n = c.decay.len();
+    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
+    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S);
+    let mut total = 0u64;
+    let mut base = 0;
+    while base < n {
+        let end = (base + 64).min(n);
+        let mut masks = [0u64; S];
+        let mut i = base;
+        // SAFETY: every load below is at an index + 16 ≤ end ≤ n, checked by the asserts.
+        if i + 64 <= end {
+            let mut decay = [_mm512_setzero_ps(); 4];
+            let mut g = decay;
+            let mut drive = decay;
+            let mut v_th = decay;
+            let mut v_rest = decay;
+            for q in 0..4 {
+                let k = i + 16 * q;
+                decay[q] = _mm512_loadu_ps(c.decay.as_ptr().add(k));
+                g[q] = _mm512_mul_ps(_mm512_loadu_ps(c.gain.as_ptr().add(k)), _mm512_loadu_ps(current.as_ptr().add(k)));
+                drive[q] = _mm512_loadu_ps(c.drive.as_ptr().add(k));
+                v_th[q] = _mm512_loadu_ps(c.v_th.as_ptr().add(k));
+                v_rest[q] = _mm512_loadu_ps(c.v_rest.as_ptr().add(k));
+            }
+            let mut v = v_rest;
+            for mask in masks.iter_mut() {
+                let mut bits = 0u64;
+                for q in 0..4 {
+                    let u = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay[q], v[q]), g[q]), drive[q]);
+                    let fire = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(u, v_th[q]);
+                    v[q] = _mm512_mask_blend_ps(fire, u, v_rest[q]);
+                    bits |= (fire as u64) << (16 * q);
+                }
+                *mask = bits;
+            }
+            i += 64;
+        }
+        while i + 16 <= end {
+            let decay = _mm512_loadu_ps(c.decay.as_ptr().add(i));
+            let g = _mm512_mul_ps(_mm512_loadu_ps(c.gain.as_ptr().add(i)), _mm512_loadu_ps(current.as_ptr().add(i)));
+            let drive = _mm512_loadu_ps(c.drive.as_ptr().add(i));
+            let v_th = _mm512_loadu_ps(c.v_th.as_ptr().add(i));
+            let v_rest = _mm512_loadu_ps(c.v_rest.as_ptr().add(i));
+            let mut v = v_rest;
+            for mask in masks.iter_mut() {
+                let u = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay, v), g), drive);
+                let fire = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(u, v_th);
+                v = _mm512_mask_blend_ps(fire, u, v_rest);
+                *mask |= (fire as u64) << (i - base);
+            }
+            i += 16;
+        }
+        for i in i..end {
+            neuron_trajectory(i, i - base, current, &c, &mut masks);
+        }
+        for (t, &mask) in masks.iter().enumerate() {
+            total += mask.count_ones() as u64;
+            let a = &mut acc[t];
+            let mut sum = _mm512_loadu_ps(a.as_ptr());
+            let mut bits = mask;
+            while bits != 0 {
+                let j = base + bits.trailing_zeros() as usize;
+                sum = _mm512_add_ps(sum, _mm512_loadu_ps(w_rows.as_ptr().add(j * OUT_PAD)));
+                if let Some(cn) = counts.as_deref_mut() {
+                    cn[j] += 1;
+                }
+                bits &= bits - 1;
+            }
+            _mm512_storeu_ps(a.as_mut_ptr(), sum);
+        }
+        base = end;
+    }
+    total
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,22 +746,33 @@ mod tests {
 
     #[test]
     fn portable_and_simd_kernels_agree_to_the_bit() {
-        let (params, x, _) = setup(203, GenomeMode::Neuron, OutputLayer::Leaky, 3, 20);
+        // 203 = 3 full 64-neuron blocks + 11 scalar; 91 = 64 + 16 (one AVX-512 vector) + 8 + 3.
+        for hidden in [203, 91] {
+            kernels_agree(hidden);
+        }
+    }
+
+    fn kernels_agree(hidden: usize) {
+        let (params, x, _) = setup(hidden, GenomeMode::Neuron, OutputLayer::Leaky, 3, 20);
         let mut buf = Vec::new();
         let proj = project_batch(&params, &x, 20, &mut buf);
-        let w_rows = padded_rows(&params.member(0), 203, 10);
+        let w_rows = padded_rows(&params.member(0), hidden, 10);
         for m in 0..3 {
             for b in 0..20 {
                 for steps in [1usize, 4, 8] {
-                    let current = proj.row(m, b, 203);
+                    let current = proj.row(m, b, hidden);
                     let (mut a1, mut a2) = (vec![[0.0; OUT_PAD]; steps], vec![[0.0; OUT_PAD]; steps]);
-                    let (mut c1, mut c2) = (vec![0u64; 203], vec![0u64; 203]);
-                    let n1 = hidden_steps(current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1));
+                    let (mut c1, mut c2) = (vec![0u64; hidden], vec![0u64; hidden]);
                     let n2 = hidden_steps_portable(current, params.member(m).hidden, &w_rows, &mut a2, Some(&mut c2));
-                    assert_eq!(n1, n2);
-                    assert_eq!(c1, c2);
                     let bits = |a: &Vec<[f32; OUT_PAD]>| a.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
-                    assert_eq!(bits(&a1), bits(&a2));
+                    for kernel in Kernel::available() {
+                        a1.iter_mut().for_each(|a| *a = [0.0; OUT_PAD]);
+                        c1.fill(0);
+                        let n1 = hidden_steps_with(kernel, current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1));
+                        assert_eq!(n1, n2, "{kernel:?}");
+                        assert_eq!(c1, c2, "{kernel:?}");
+                        assert_eq!(bits(&a1), bits(&a2), "{kernel:?}");
+                    }
                 }
             }
         }
