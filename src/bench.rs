@@ -227,8 +227,6 @@ pub struct MnistBenchRow {
 /// `(mode, hidden)`, median over `generations` generations. `dataset` = None uses random pixels
 /// of MNIST's shape (spike rates, and so the output cost, then differ from real data).
 pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize, dataset: Option<&crate::data::Dataset>) -> Vec<MnistBenchRow> {
-    use crate::classify::{currents_from_pixels, draw_minibatch, evaluate, project_batch};
-    use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
     use rand::Rng;
     let synthetic;
     let data = match dataset {
@@ -253,51 +251,90 @@ pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize,
             "mnist-neuron-4096",
             &[format!("network.hidden={hidden}"), format!("genome.mode={}", mode_name(mode)), format!("strategy.population={population}")],
         );
-        let batch = config.data.batch_size.min(data.train_len());
-        let steps = config.data.steps;
-        let shape = NetworkShape { inputs: 784, hidden, outputs: 10 };
-        let fixed = FixedWeights::lecun(shape, 0);
-        let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
-        let mut strategy = config.strategy.build(&layout.initial_centre(&config.network, &fixed), 0);
-        let (p, d) = (strategy.population_size(), strategy.dim());
-        let mut pop = vec![0.0f32; p * d];
-        let (mut x, mut proj, mut idx) = (Vec::new(), Vec::new(), vec![0usize; batch]);
-        let (mut t_proj, mut t_dyn, mut t_gen) = (Vec::new(), Vec::new(), Vec::new());
-        let mut spikes = 0.0;
-        for g in 0..generations {
-            let t = Instant::now();
-            strategy.ask(g, &mut pop);
-            draw_minibatch(0, g, data.train_len(), &mut idx);
-            currents_from_pixels(&data.train_images, 784, &idx, &mut x);
-            let labels: Vec<u8> = idx.iter().map(|&i| data.train_labels[i]).collect();
-            let params = PopulationParams::build(&layout, &config.network, &fixed, &pop, p);
-            let tp = Instant::now();
-            let projection = project_batch(&params, &x, batch, &mut proj);
-            t_proj.push(tp.elapsed().as_secs_f64());
-            let td = Instant::now();
-            let scores = evaluate(&params, projection, &labels, steps);
-            t_dyn.push(td.elapsed().as_secs_f64());
-            strategy.tell(&scores.iter().map(|s| -s.loss()).collect::<Vec<_>>());
-            t_gen.push(t.elapsed().as_secs_f64());
-            spikes = scores.iter().map(|s| s.hidden_spikes as f64).sum::<f64>() / (p * batch * steps * hidden) as f64;
-        }
-        let med = |t: &[f64]| t[median_index(t)];
-        let projected = if mode == GenomeMode::Neuron { 1 } else { p };
-        let flop = 2.0 * (batch * 784 * hidden * projected) as f64;
-        rows.push(MnistBenchRow {
-            mode: mode_name(mode).into(),
-            hidden,
-            params: layout.paper_parameter_count(),
-            projection_s: med(&t_proj),
-            projection_gflops: flop / med(&t_proj) / 1e9,
-            dynamics_s: med(&t_dyn),
-            generation_s: med(&t_gen),
-            images_members_per_s: (batch * p) as f64 / med(&t_gen),
-            neuron_updates_per_s: (batch * p * steps * hidden) as f64 / med(&t_dyn),
-            spikes_per_neuron_step: spikes,
-        });
+        let model = mnist_model(&config, data, 0);
+        let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), 0);
+        rows.push(mnist_generations(&config, &model, strategy.as_mut(), data, 0, generations));
     }
     rows
+}
+
+/// The network and genome of a classification config on `data` with weights from `seed`.
+fn mnist_model(config: &Config, data: &crate::data::Dataset, seed: u64) -> Model {
+    use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
+    let shape = NetworkShape { inputs: data.rows * data.cols, hidden: config.network.hidden, outputs: crate::data::NUM_CLASSES as usize };
+    let fixed = FixedWeights::lecun(shape, seed);
+    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+    Model { shape, fixed, layout }
+}
+
+/// Generations of a classification run from where it stopped: its config and checkpoint (the
+/// trained centre and σ, so the population's spike rates are those of training at that point),
+/// median over `generations` generations on the dataset the run names. Errors name the file.
+pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, crate::train::TrainError> {
+    use crate::train::{RunPaths, TrainError};
+    let paths = RunPaths::new(dir);
+    let config = ConfigTree::load(&paths.config.display().to_string()).and_then(|t| t.finish()).map_err(|e| TrainError::Config(e.to_string()))?;
+    let data = crate::classify::load_dataset(&config)?;
+    let model = mnist_model(&config, &data, config.run.seed);
+    let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), config.run.seed);
+    let (arrays, meta) = crate::io::load_arrays(&paths.checkpoint)?;
+    let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
+    let start: u64 = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
+    let state: std::collections::HashMap<String, Vec<f64>> = arrays.iter().map(|(k, a)| (k.clone(), a.to_f64())).collect();
+    strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
+    Ok(mnist_generations(&config, &model, strategy.as_mut(), &data, start, generations))
+}
+
+/// Times `generations` training generations (ask, minibatch, decode, projection, dynamics,
+/// tell) of `strategy` from generation `first`; the centre's own evaluation is not timed.
+fn mnist_generations(config: &Config, model: &Model, strategy: &mut dyn crate::strategy::Strategy, data: &crate::data::Dataset, first: u64, generations: u64) -> MnistBenchRow {
+    use crate::classify::{currents_from_pixels, draw_minibatch, evaluate, project_batch};
+    let (layout, fixed, hidden, inputs) = (&model.layout, &model.fixed, model.shape.hidden, model.shape.inputs);
+    let batch = config.data.batch_size.min(data.train_len());
+    let steps = config.data.steps;
+    let (p, d) = (strategy.population_size(), strategy.dim());
+    let mut pop = vec![0.0f32; p * d];
+    let (mut x, mut proj, mut idx) = (Vec::new(), Vec::new(), vec![0usize; batch]);
+    let (mut t_proj, mut t_dyn, mut t_gen) = (Vec::new(), Vec::new(), Vec::new());
+    let mut spikes = 0.0;
+    for g in first..first + generations {
+        let t = Instant::now();
+        strategy.ask(g, &mut pop);
+        draw_minibatch(config.run.seed, g, data.train_len(), &mut idx);
+        currents_from_pixels(&data.train_images, inputs, &idx, &mut x);
+        let labels: Vec<u8> = idx.iter().map(|&i| data.train_labels[i]).collect();
+        let params = PopulationParams::build(layout, &config.network, fixed, &pop, p);
+        let tp = Instant::now();
+        let projection = project_batch(&params, &x, batch, &mut proj);
+        t_proj.push(tp.elapsed().as_secs_f64());
+        let td = Instant::now();
+        let scores = evaluate(&params, projection, &labels, steps);
+        t_dyn.push(td.elapsed().as_secs_f64());
+        strategy.tell(&scores.iter().map(|s| -s.loss()).collect::<Vec<_>>());
+        t_gen.push(t.elapsed().as_secs_f64());
+        spikes = scores.iter().map(|s| s.hidden_spikes as f64).sum::<f64>() / (p * batch * steps * hidden) as f64;
+    }
+    let med = |t: &[f64]| t[median_index(t)];
+    let neuron_mode = params_share_input(layout);
+    let projected = if neuron_mode { 1 } else { p };
+    let flop = 2.0 * (batch * inputs * hidden * projected) as f64;
+    MnistBenchRow {
+        mode: if neuron_mode { "neuron" } else { "weight" }.into(),
+        hidden,
+        params: layout.paper_parameter_count(),
+        projection_s: med(&t_proj),
+        projection_gflops: flop / med(&t_proj) / 1e9,
+        dynamics_s: med(&t_dyn),
+        generation_s: med(&t_gen),
+        images_members_per_s: (batch * p) as f64 / med(&t_gen),
+        neuron_updates_per_s: (batch * p * steps * hidden) as f64 / med(&t_dyn),
+        spikes_per_neuron_step: spikes,
+    }
+}
+
+/// True when the genome leaves the input weights fixed (every member shares W_in).
+fn params_share_input(layout: &crate::network::GenomeLayout) -> bool {
+    !layout.segments.iter().any(|s| s.target == crate::network::genome::Target::InputWeights)
 }
 
 /// `hetero bench reservoir`: state-update throughput (neuron-steps/s, one thread) of the rate and

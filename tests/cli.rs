@@ -411,6 +411,23 @@ fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     let csv = std::fs::read_to_string(dir.join("r/results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 3, "{csv}");
     assert!(csv.contains("mnist,neuron,160,40,160,0,") && csv.contains("mnist,weight,160,"), "{csv}");
+    // Asking the same folder for more generations continues each run from its checkpoint, and
+    // ends where a straight run of that length ends.
+    let more = |out: &str| {
+        let o = run_in(&dir, &["reproduce", "mnist", "--quick", "--sizes", "160", "--generations", "6", "--data-dir", data.to_str().unwrap(), "--out", out]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(dir.join(out).join("results.csv")).unwrap()
+    };
+    let continued = more("r");
+    let straight = more("straight");
+    let without_wall = |csv: &str| csv.lines().map(|l| l.rsplit_once(',').unwrap().0.to_string()).collect::<Vec<_>>();
+    assert_eq!(without_wall(&continued), without_wall(&straight));
+    assert!(continued.lines().skip(1).all(|l| l.split(',').nth(7) == Some("6")), "{continued}");
+    // (The continued run also keeps its evaluation at its old last generation, 4.)
+    let last_row = |out: &str| std::fs::read_to_string(dir.join(out).join("runs/mnist-neuron-160-s0/accuracy.csv")).unwrap().lines().last().unwrap().to_string();
+    assert_eq!(last_row("r"), last_row("straight"));
+    assert!(last_row("r").starts_with("6,"));
+    assert_same_arrays(&dir.join("r/runs/mnist-neuron-160-s0/params.safetensors"), &dir.join("straight/runs/mnist-neuron-160-s0/params.safetensors"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -105,6 +105,10 @@ enum Command {
         /// Worker threads, 0 = all cores.
         #[arg(long, default_value_t = 0)]
         threads: usize,
+        /// mnist: time generations of this run (its config and checkpoint: trained centre and σ,
+        /// so trained spike rates) instead of the paper's sizes from the initial centre.
+        #[arg(long, value_name = "RUN_DIR")]
+        run: Option<PathBuf>,
     },
 }
 
@@ -389,7 +393,13 @@ fn run(command: Command) -> Result<(), Failure> {
             Ok(())
         }
         Command::Env { name, seed, actions, max_steps, json } => env_command(&name, seed, &actions, max_steps, json),
-        Command::Bench { name, env, json, generations, threads } => {
+        Command::Bench { name, env, json, generations, threads, run } => {
+            if let Some(dir) = run {
+                if name != "mnist" {
+                    return Err(Failure(format!("--run: only `bench mnist` takes a run directory, not `bench {name}`")));
+                }
+                return bench_mnist_run(&dir, json, generations.unwrap_or(12), threads);
+            }
             if name == "locomotion" {
                 return locomotion_bench(&env, json, generations.unwrap_or(3), threads);
             }
@@ -881,6 +891,29 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     if !json {
         println!();
         println!("MNIST: `hetero bench mnist` (needs the dataset for real spike rates); reservoirs: `hetero bench reservoir`; locomotion: `hetero bench locomotion --env halfcheetah` (feature mujoco). These rows are latency-bound (small layers, per-step environment logic), not compute-bound: % peak is given for scale only.");
+    }
+    Ok(())
+}
+
+/// `hetero bench mnist --run DIR`: generations of a (trained) classification run.
+fn bench_mnist_run(dir: &Path, json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
+    at_least_one("--generations", generations)?;
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let used = pool.current_num_threads();
+    let r = pool.install(|| hetero::bench::mnist_from_run(dir, generations))?;
+    if json {
+        let mut v = serde_json::to_value(&r)?;
+        v["bench"] = serde_json::json!("mnist");
+        v["run"] = serde_json::json!(dir.display().to_string());
+        v["threads"] = serde_json::json!(used);
+        println!("{v}");
+    } else {
+        println!("mnist: {} from its checkpoint, median of {generations} generations, {used} threads", dir.display());
+        println!("{:<7} {:>6} {:>7} {:>13} {:>11} {:>11} {:>13} {:>18} {:>16} {:>12}", "mode", "hidden", "params", "projection s", "proj GFLOP/s", "dynamics s", "generation s", "images·members/s", "neuron-updates/s", "spikes/n/step");
+        println!(
+            "{:<7} {:>6} {:>7} {:>13.4} {:>11.1} {:>11.4} {:>13.4} {:>18.3e} {:>16.3e} {:>12.4}",
+            r.mode, r.hidden, r.params, r.projection_s, r.projection_gflops, r.dynamics_s, r.generation_s, r.images_members_per_s, r.neuron_updates_per_s, r.spikes_per_neuron_step
+        );
     }
     Ok(())
 }

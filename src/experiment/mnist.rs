@@ -118,13 +118,17 @@ fn job_dir(out: &Path, dataset: DatasetName, size: usize, arm: &str, seed: u64) 
     out.join("runs").join(format!("{dataset}-{arm}-{size}-s{seed}"))
 }
 
-/// Runs (or continues) one job and returns its row; `result.json` marks it done.
+/// Runs (or continues) one job and returns its row; `result.json` marks it done at its number
+/// of generations (asking for more continues the run from its checkpoint, bit-identical to a
+/// straight run).
 fn run_job(opts: &Options, data: &Dataset, dataset: DatasetName, size: usize, arm: &str, seed: u64) -> Result<ResultRow, TrainError> {
     let dir = job_dir(&opts.out, dataset, size, arm, seed);
     let result_path = dir.join("result.json");
     if let Ok(text) = std::fs::read_to_string(&result_path) {
         if let Ok(row) = serde_json::from_str::<ResultRow>(&text) {
-            return Ok(row);
+            if row.generations == opts.generations {
+                return Ok(row);
+            }
         }
     }
     let config = job_config(opts, dataset, size, arm, seed)?;
