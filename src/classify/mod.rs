@@ -13,8 +13,8 @@
 //!
 //! Hidden spikes are binary, so the output current Σ_j s_j·W_out[j, :] is accumulated event by
 //! event: the hidden step writes a 64-bit spike mask per 64 neurons and the output rows of the
-//! spiking neurons are added in a fixed order, four partial sums per block (see `add_rows`;
-//! the same value as the dense sum up to f32 reassociation). The step kernel has AVX-512 and AVX2 versions chosen at run time
+//! spiking neurons are added in neuron order (bit-identical to the dense sum, which adds exact
+//! zeros for silent neurons). The step kernel has AVX-512 and AVX2 versions chosen at run time
 //! ([`Kernel::best`]) and a portable one; all use separate multiply and add (no FMA), so they
 //! agree to the bit (tested).
 //!
@@ -421,31 +421,19 @@ fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w
 }
 
 /// Adds the output rows of the neurons set in `mask` (neuron `base + bit`) to `acc`, and counts
-/// their spikes. The summation order, which every kernel follows to the bit: the rows of one
-/// block's spiking neurons, in neuron order, are dealt round-robin into four partial sums
-/// p0…p3 (each started at zero), and `acc += (p0 + p1) + (p2 + p3)`. Four independent chains
-/// instead of one keep the adds from waiting on each other's latency.
+/// their spikes.
 #[inline(always)]
 fn add_rows(mut mask: u64, base: usize, w_rows: &[f32], acc: &mut [f32; OUT_PAD], counts: &mut Option<&mut [u64]>) {
-    if mask == 0 {
-        return;
-    }
-    let mut p = [[0.0f32; OUT_PAD]; 4];
-    let mut k = 0;
     while mask != 0 {
         let j = base + mask.trailing_zeros() as usize;
         let row = &w_rows[j * OUT_PAD..(j + 1) * OUT_PAD];
-        for (a, r) in p[k].iter_mut().zip(row) {
-            *a += r;
+        for k in 0..OUT_PAD {
+            acc[k] += row[k];
         }
         if let Some(c) = counts.as_deref_mut() {
             c[j] += 1;
         }
         mask &= mask - 1;
-        k = (k + 1) % 4;
-    }
-    for l in 0..OUT_PAD {
-        acc[l] += (p[0][l] + p[1][l]) + (p[2][l] + p[3][l]);
     }
 }
 
@@ -548,33 +536,22 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
         }
         for (t, &mask) in masks[..steps].iter().enumerate() {
             total += mask.count_ones() as u64;
-            if mask == 0 {
-                continue;
-            }
-            // The order of `add_rows`: spikes dealt round-robin into four partial sums.
             let a = &mut acc[t];
-            let mut lo = [_mm256_setzero_ps(); 4];
-            let mut hi = lo;
+            let mut a0 = _mm256_loadu_ps(a.as_ptr());
+            let mut a1 = _mm256_loadu_ps(a.as_ptr().add(8));
             let mut bits = mask;
-            'spikes: loop {
-                for q in 0..4 {
-                    if bits == 0 {
-                        break 'spikes;
-                    }
-                    let j = base + bits.trailing_zeros() as usize;
-                    let row = w_rows.as_ptr().add(j * OUT_PAD);
-                    lo[q] = _mm256_add_ps(lo[q], _mm256_loadu_ps(row));
-                    hi[q] = _mm256_add_ps(hi[q], _mm256_loadu_ps(row.add(8)));
-                    if let Some(cn) = counts.as_deref_mut() {
-                        cn[j] += 1;
-                    }
-                    bits &= bits - 1;
+            while bits != 0 {
+                let j = base + bits.trailing_zeros() as usize;
+                let row = w_rows.as_ptr().add(j * OUT_PAD);
+                a0 = _mm256_add_ps(a0, _mm256_loadu_ps(row));
+                a1 = _mm256_add_ps(a1, _mm256_loadu_ps(row.add(8)));
+                if let Some(cn) = counts.as_deref_mut() {
+                    cn[j] += 1;
                 }
+                bits &= bits - 1;
             }
-            let sum_lo = _mm256_add_ps(_mm256_add_ps(lo[0], lo[1]), _mm256_add_ps(lo[2], lo[3]));
-            let sum_hi = _mm256_add_ps(_mm256_add_ps(hi[0], hi[1]), _mm256_add_ps(hi[2], hi[3]));
-            _mm256_storeu_ps(a.as_mut_ptr(), _mm256_add_ps(_mm256_loadu_ps(a.as_ptr()), sum_lo));
-            _mm256_storeu_ps(a.as_mut_ptr().add(8), _mm256_add_ps(_mm256_loadu_ps(a.as_ptr().add(8)), sum_hi));
+            _mm256_storeu_ps(a.as_mut_ptr(), a0);
+            _mm256_storeu_ps(a.as_mut_ptr().add(8), a1);
         }
         base = end;
     }
@@ -645,28 +622,18 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
         }
         for (t, &mask) in masks.iter().enumerate() {
             total += mask.count_ones() as u64;
-            if mask == 0 {
-                continue;
-            }
-            // The order of `add_rows`: spikes dealt round-robin into four partial sums.
             let a = &mut acc[t];
-            let mut p = [_mm512_setzero_ps(); 4];
+            let mut sum = _mm512_loadu_ps(a.as_ptr());
             let mut bits = mask;
-            'spikes: loop {
-                for q in 0..4 {
-                    if bits == 0 {
-                        break 'spikes;
-                    }
-                    let j = base + bits.trailing_zeros() as usize;
-                    p[q] = _mm512_add_ps(p[q], _mm512_loadu_ps(w_rows.as_ptr().add(j * OUT_PAD)));
-                    if let Some(cn) = counts.as_deref_mut() {
-                        cn[j] += 1;
-                    }
-                    bits &= bits - 1;
+            while bits != 0 {
+                let j = base + bits.trailing_zeros() as usize;
+                sum = _mm512_add_ps(sum, _mm512_loadu_ps(w_rows.as_ptr().add(j * OUT_PAD)));
+                if let Some(cn) = counts.as_deref_mut() {
+                    cn[j] += 1;
                 }
+                bits &= bits - 1;
             }
-            let sum = _mm512_add_ps(_mm512_add_ps(p[0], p[1]), _mm512_add_ps(p[2], p[3]));
-            _mm512_storeu_ps(a.as_mut_ptr(), _mm512_add_ps(_mm512_loadu_ps(a.as_ptr()), sum));
+            _mm512_storeu_ps(a.as_mut_ptr(), sum);
         }
         base = end;
     }
@@ -703,24 +670,11 @@ mod tests {
                     let mut s_out = vec![0.0; o];
                     for _ in 0..steps {
                         spikes += spiking_step(&mut v, current, net.hidden, &mut s) as u64;
-                        // Σ_j s_j·W_out[j, k] in the documented order (`add_rows`): per block
-                        // of 64 neurons, the spiking neurons' weights dealt round-robin into four
-                        // partial sums, added as (p0 + p1) + (p2 + p3).
                         let out_current: Vec<f32> = (0..o)
                             .map(|k| {
                                 let mut a = 0.0f32;
-                                for block in (0..h).step_by(64) {
-                                    let mut p = [0.0f32; 4];
-                                    let mut n = 0;
-                                    for j in block..(block + 64).min(h) {
-                                        if s[j] != 0.0 {
-                                            p[n % 4] += net.w_out_t[k * h + j];
-                                            n += 1;
-                                        }
-                                    }
-                                    if n > 0 {
-                                        a += (p[0] + p[1]) + (p[2] + p[3]);
-                                    }
+                                for j in 0..h {
+                                    a += s[j] * net.w_out_t[k * h + j];
                                 }
                                 a
                             })
