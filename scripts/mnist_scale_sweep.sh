@@ -32,6 +32,7 @@ RUNS=(
   "r20-tau3-sigma0.2|strategy.pgpe.sigma_init=0.2"
   "fashion-unscaled|env.name=fashion-mnist genome.scale.r=1 genome.scale.tau=1"
   "fashion-r20-tau3|env.name=fashion-mnist"
+  "r20-tau3-no-output-neurons|genome.output_neurons=false"
 )
 
 run_one() {
