@@ -4,7 +4,8 @@
 //!
 //! Per generation g: the strategy asks for the population; a fresh minibatch of
 //! `data.batch_size` training images is drawn without replacement from stream
-//! (seed, Minibatch, g), the same batch for every member; the batch is projected through W_in
+//! (seed, Minibatch, g) among the first train_len − `data.validation` images (the rest are held
+//! out and scored at each evaluation), the same batch for every member; the batch is projected through W_in
 //! (one GEMM) and every member's loss is computed; fitness = −mean cross-entropy. The centre's
 //! fitness in metrics.csv is its −loss on the same batch. Every `data.test_every` generations and
 //! at the end the centre is evaluated on the whole test set: `accuracy.csv` gets a row (test
