@@ -942,7 +942,7 @@ where
         .max(3);
     let labels: Vec<String> = bars.iter().map(|(l, _, _)| shorten(l, max_chars)).collect();
     let x_ticks = |v: &SegmentValue<u32>| match v {
-        SegmentValue::CenterOf(i) if *i as usize % stride == 0 => {
+        SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(stride) => {
             labels.get(*i as usize).cloned().unwrap_or_default()
         }
         _ => String::new(),

@@ -86,7 +86,7 @@ impl StrategyConfig {
         if p == 0 {
             return Err(format!("strategy.population = {p}: must be positive"));
         }
-        if matches!(self.name, StrategyName::Pgpe | StrategyName::OpenEs) && p % 2 != 0 {
+        if matches!(self.name, StrategyName::Pgpe | StrategyName::OpenEs) && !p.is_multiple_of(2) {
             return Err(format!("strategy.population = {p}: must be even for mirrored sampling ({:?})", self.name).to_lowercase());
         }
         if self.name == StrategyName::Snes && p < 2 {

@@ -40,7 +40,7 @@ pub struct OpenEs {
 impl OpenEs {
     /// OpenAI-ES centred at `centre`; `population` must be even.
     pub fn new(config: OpenEsConfig, centre: &[f32], population: usize, seed: u64) -> Self {
-        assert!(population % 2 == 0 && population > 0, "OpenAI-ES needs an even population");
+        assert!(population.is_multiple_of(2) && population > 0, "OpenAI-ES needs an even population");
         let d = centre.len();
         Self {
             optimizer: Optimizer::new(OptimizerKind::Adam, config.lr, 0.0, 0.0, d),

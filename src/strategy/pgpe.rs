@@ -70,7 +70,7 @@ pub struct Pgpe {
 impl Pgpe {
     /// PGPE centred at `centre`; `population` must be even.
     pub fn new(config: PgpeConfig, centre: &[f32], population: usize, seed: u64) -> Self {
-        assert!(population % 2 == 0 && population > 0, "PGPE needs an even population");
+        assert!(population.is_multiple_of(2) && population > 0, "PGPE needs an even population");
         let d = centre.len();
         let optimizer = Optimizer::new(config.optimizer, config.center_lr, config.max_speed, config.momentum, d);
         Self {
