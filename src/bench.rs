@@ -251,37 +251,24 @@ pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize,
             "mnist-neuron-4096",
             &[format!("network.hidden={hidden}"), format!("genome.mode={}", mode_name(mode)), format!("strategy.population={population}")],
         );
-        let model = mnist_model(&config, data, 0);
+        let model = crate::classify::classifier_model(&config, data);
         let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), 0);
         rows.push(mnist_generations(&config, &model, strategy.as_mut(), data, 0, generations));
     }
     rows
 }
 
-/// The network and genome of a classification config on `data` with weights from `seed`.
-fn mnist_model(config: &Config, data: &crate::data::Dataset, seed: u64) -> Model {
-    use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
-    let shape = NetworkShape { inputs: data.rows * data.cols, hidden: config.network.hidden, outputs: crate::data::NUM_CLASSES as usize };
-    let fixed = FixedWeights::lecun(shape, seed);
-    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
-    Model { shape, fixed, layout }
-}
-
 /// Generations of a classification run from where it stopped: its config and checkpoint (the
 /// trained centre and σ, so the population's spike rates are those of training at that point),
 /// median over `generations` generations on the dataset the run names. Errors name the file.
 pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, crate::train::TrainError> {
-    use crate::train::{RunPaths, TrainError};
+    use crate::train::{restore_checkpoint, RunPaths, TrainError};
     let paths = RunPaths::new(dir);
     let config = ConfigTree::load(&paths.config.display().to_string()).and_then(|t| t.finish()).map_err(|e| TrainError::Config(e.to_string()))?;
     let data = crate::classify::load_dataset(&config)?;
-    let model = mnist_model(&config, &data, config.run.seed);
+    let model = crate::classify::classifier_model(&config, &data);
     let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), config.run.seed);
-    let (arrays, meta) = crate::io::load_arrays(&paths.checkpoint)?;
-    let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
-    let start: u64 = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
-    let state: std::collections::HashMap<String, Vec<f64>> = arrays.iter().map(|(k, a)| (k.clone(), a.to_f64())).collect();
-    strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
+    let start = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?.generation;
     Ok(mnist_generations(&config, &model, strategy.as_mut(), &data, start, generations))
 }
 
@@ -315,7 +302,7 @@ fn mnist_generations(config: &Config, model: &Model, strategy: &mut dyn crate::s
         spikes = scores.iter().map(|s| s.hidden_spikes as f64).sum::<f64>() / (p * batch * steps * hidden) as f64;
     }
     let med = |t: &[f64]| t[median_index(t)];
-    let neuron_mode = params_share_input(layout);
+    let neuron_mode = !layout.has_weights();
     let projected = if neuron_mode { 1 } else { p };
     let flop = 2.0 * (batch * inputs * hidden * projected) as f64;
     MnistBenchRow {
@@ -330,11 +317,6 @@ fn mnist_generations(config: &Config, model: &Model, strategy: &mut dyn crate::s
         neuron_updates_per_s: (batch * p * steps * hidden) as f64 / med(&t_dyn),
         spikes_per_neuron_step: spikes,
     }
-}
-
-/// True when the genome leaves the input weights fixed (every member shares W_in).
-fn params_share_input(layout: &crate::network::GenomeLayout) -> bool {
-    !layout.segments.iter().any(|s| s.target == crate::network::genome::Target::InputWeights)
 }
 
 /// `hetero bench reservoir`: state-update throughput (neuron-steps/s, one thread) of the rate and

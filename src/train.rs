@@ -216,7 +216,7 @@ impl Observer for Progress {
                 bar.set_position(row.generation);
             }
             None => {
-                if row.generation % self.log_every == 0 || row.generation == self.total {
+                if row.generation.is_multiple_of(self.log_every) || row.generation == self.total {
                     println!("gen {:>5}/{} {msg} | {:.1} s", row.generation, self.total, row.wall_s);
                 }
             }
@@ -395,16 +395,12 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
     let mut start = 0u64;
     let mut wall_before = 0.0;
     if resume {
-        let (arrays, meta) = load_arrays(&paths.checkpoint)?;
+        let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
         let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
-        start = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
-        wall_before = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
+        (start, wall_before) = (saved.generation, saved.wall_s);
         if norm.is_some() {
-            norm = Some(load_obs_norm(&arrays).ok_or_else(|| bad("no obs_norm arrays (env.normalize_obs is on)".into()))?);
+            norm = Some(load_obs_norm(&saved.arrays).ok_or_else(|| bad("no obs_norm arrays (env.normalize_obs is on)".into()))?);
         }
-        let state: HashMap<String, Vec<f64>> =
-            arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
-        strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
         rows = read_metrics(&paths.metrics, start)?;
         if start >= config.run.generations {
             return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
@@ -516,6 +512,28 @@ pub(crate) fn finish_run(paths: &RunPaths, config: &Config, rows: &[MetricsRow],
         o.on_finish(summary);
     }
     Ok(())
+}
+
+/// What [`restore_checkpoint`] read back besides the strategy state.
+pub struct RestoredCheckpoint {
+    /// Generations completed when the checkpoint was written.
+    pub generation: u64,
+    /// Wall seconds of the run up to then.
+    pub wall_s: f64,
+    /// Every array of the file (the observation normaliser's `obs_norm.*` among them).
+    pub arrays: crate::io::Arrays,
+}
+
+/// Reads checkpoint.safetensors and loads its strategy state (every array but `obs_norm.*`)
+/// into `strategy`; errors name the file.
+pub fn restore_checkpoint(path: &Path, strategy: &mut dyn Strategy) -> Result<RestoredCheckpoint, TrainError> {
+    let (arrays, meta) = load_arrays(path)?;
+    let bad = |m: String| TrainError::Resume { path: path.display().to_string(), message: m };
+    let generation = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
+    let wall_s = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
+    let state: HashMap<String, Vec<f64>> = arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
+    strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
+    Ok(RestoredCheckpoint { generation, wall_s, arrays })
 }
 
 /// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and

@@ -24,7 +24,7 @@
 
 mod run;
 
-pub use run::{draw_minibatch, evaluate_genome_on_test, project_batch, is_classification, load_dataset, rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory};
+pub use run::{classifier_model, draw_minibatch, evaluate_genome_on_test, project_batch, is_classification, load_dataset, rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory};
 
 use crate::network::genome::{MemberNetwork, PopulationParams};
 use crate::neuron::lif::{leaky_step, spiking_step, CoefficientsView};

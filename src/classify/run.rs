@@ -20,7 +20,7 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, save_run_state, start_observers, writes_files, MetricsRow, Model,
+    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
     Observer, RunPaths, SavedState, Summary, TrainError,
 };
 use serde::{Deserialize, Serialize};
@@ -106,6 +106,15 @@ pub struct RateHistory {
     pub rates: Vec<Vec<f32>>,
 }
 
+/// The network of a classification config on `dataset`: pixels → hidden → 10 classes, the
+/// LeCun draw of the run's seed, and the genome layout.
+pub fn classifier_model(config: &Config, dataset: &Dataset) -> Model {
+    let shape = NetworkShape { inputs: dataset.rows * dataset.cols, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
+    let fixed = FixedWeights::lecun(shape, config.run.seed);
+    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+    Model { shape, fixed, layout }
+}
+
 /// Loads the dataset a config names (`env.name`), from `data.dir` or the search roots.
 pub fn load_dataset(config: &Config) -> Result<Dataset, TrainError> {
     let name: DatasetName = config.env.name.parse().map_err(TrainError::Config)?;
@@ -127,10 +136,8 @@ struct ExtraPaths {
 pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
     let dc = &config.data;
     let pixels = dataset.rows * dataset.cols;
-    let shape = NetworkShape { inputs: pixels, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
-    let fixed = FixedWeights::lecun(shape, config.run.seed);
-    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
-    let model = Model { shape, fixed, layout };
+    let model = classifier_model(config, dataset);
+    let shape = model.shape;
     let centre0 = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre0, config.run.seed);
     let (p, d) = (strategy.population_size(), strategy.dim());
@@ -152,12 +159,9 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let mut start = 0u64;
     let mut wall_before = 0.0;
     if resume {
-        let (arrays, meta) = load_arrays(&paths.checkpoint)?;
+        let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
         let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
-        start = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
-        wall_before = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
-        let state: HashMap<String, Vec<f64>> = arrays.iter().map(|(k, a)| (k.clone(), a.to_f64())).collect();
-        strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
+        (start, wall_before) = (saved.generation, saved.wall_s);
         rows = read_metrics(&paths.metrics, start)?;
         accuracy = read_accuracy(&extra.accuracy, start)?;
         history = read_rates(&extra.rates, start, history)?;
@@ -450,9 +454,7 @@ pub fn read_rates(path: &Path, through: u64, mut history: RateHistory) -> Result
 
 /// The test-set score of one genome of a classification config (`hetero eval` on an MNIST run).
 pub fn evaluate_genome_on_test(config: &Config, dataset: &Dataset, genome: &[f32]) -> Result<super::MemberScore, TrainError> {
-    let shape = NetworkShape { inputs: dataset.rows * dataset.cols, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
-    let fixed = FixedWeights::lecun(shape, config.run.seed);
-    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
+    let Model { fixed, layout, .. } = classifier_model(config, dataset);
     if genome.len() != layout.dim {
         return Err(TrainError::Config(format!("genome has {} values, the config's layout {}", genome.len(), layout.dim)));
     }

@@ -232,7 +232,9 @@ impl GenomeLayout {
         self.segments.iter().any(|s| matches!(s.target, Target::Neuron(l, _) if l == layer))
     }
 
-    fn has_weights(&self) -> bool {
+    /// True when the weights are searched (weight and both modes); otherwise every member
+    /// shares the fixed draw.
+    pub fn has_weights(&self) -> bool {
         self.segments.iter().any(|s| s.target == Target::InputWeights)
     }
 
@@ -276,7 +278,7 @@ impl GenomeLayout {
                 if l == layer {
                     let scale = self.scales.of(p);
                     for (n, &x) in neurons.iter_mut().zip(&genome[s.offset..s.offset + s.len]) {
-                        p.set(n, if scale == 1.0 { x } else { x * scale });
+                        p.set(n, x * scale); // x · 1 = x exactly: unscaled genomes decode as before
                     }
                 }
             }
