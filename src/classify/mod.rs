@@ -239,10 +239,11 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
 }
 
 /// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
-/// for k ≥ outputs), so a spike adds two 8-wide vectors.
+/// for k ≥ outputs), so a spike adds one 16-wide or two 8-wide vectors; plus a zero row `hidden`
+/// (the padding of the AVX-512 kernel's spike lists).
 fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> Vec<f32> {
     assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
-    let mut w_rows = vec![0.0; hidden * OUT_PAD];
+    let mut w_rows = vec![0.0; (hidden + 1) * OUT_PAD];
     for j in 0..hidden {
         for k in 0..outputs {
             w_rows[j * OUT_PAD + k] = net.w_out_t[k * hidden + j];
@@ -281,13 +282,15 @@ impl OutputRows {
 /// Working memory of one thread.
 struct Scratch {
     acc: Vec<[f32; OUT_PAD]>,
+    /// Per-step spike lists of the AVX-512 kernel.
+    lists: Vec<u16>,
     v_out: Vec<f32>,
     out_spikes: Vec<f32>,
 }
 
 impl Scratch {
     fn new() -> Self {
-        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
+        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], lists: Vec::new(), v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
     }
 }
 
@@ -298,7 +301,7 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, curr
     let outputs = net.output.decay.len();
     let acc = &mut s.acc[..steps];
     acc.fill([0.0; OUT_PAD]);
-    let spikes = hidden_steps(current, net.hidden, w_rows, acc, counts);
+    let spikes = hidden_steps(current, net.hidden, w_rows, acc, counts, &mut s.lists);
     let v_out = &mut s.v_out[..outputs];
     v_out.copy_from_slice(net.output.v_rest);
     for a in acc.iter() {
@@ -324,12 +327,12 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, curr
 /// constant, so each neuron's whole trajectory stays in registers; the output row of every
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
-fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>) -> u64 {
+fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
     match Kernel::best() {
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts),
+        Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts, lists),
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => hidden_steps_with(Kernel::Avx2, current, c, w_rows, acc, counts),
+        Kernel::Avx2 => hidden_steps_with(Kernel::Avx2, current, c, w_rows, acc, counts, lists),
         Kernel::Portable => hidden_steps_portable(current, c, w_rows, acc, counts),
     }
 }
@@ -380,7 +383,7 @@ impl Kernel {
             if std::arch::is_x86_feature_detected!("avx2") {
                 v.push(Kernel::Avx2);
             }
-            if std::arch::is_x86_feature_detected!("avx512f") {
+            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512vbmi2") {
                 v.push(Kernel::Avx512);
             }
         }
@@ -389,7 +392,8 @@ impl Kernel {
 }
 
 /// [`hidden_steps`] with a chosen kernel, which must be one of [`Kernel::available`].
-fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>) -> u64 {
+#[allow(unused_variables)]
+fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
     #[cfg(target_arch = "x86_64")]
     macro_rules! by_steps {
         ($f:ident) => {
@@ -398,14 +402,14 @@ fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w
             // spike masks live in registers.
             unsafe {
                 match acc.len() {
-                    1 => $f::<1>(current, c, w_rows, acc, counts),
-                    2 => $f::<2>(current, c, w_rows, acc, counts),
-                    3 => $f::<3>(current, c, w_rows, acc, counts),
-                    4 => $f::<4>(current, c, w_rows, acc, counts),
-                    5 => $f::<5>(current, c, w_rows, acc, counts),
-                    6 => $f::<6>(current, c, w_rows, acc, counts),
-                    7 => $f::<7>(current, c, w_rows, acc, counts),
-                    8 => $f::<8>(current, c, w_rows, acc, counts),
+                    1 => $f::<1>(current, c, w_rows, acc, counts, lists),
+                    2 => $f::<2>(current, c, w_rows, acc, counts, lists),
+                    3 => $f::<3>(current, c, w_rows, acc, counts, lists),
+                    4 => $f::<4>(current, c, w_rows, acc, counts, lists),
+                    5 => $f::<5>(current, c, w_rows, acc, counts, lists),
+                    6 => $f::<6>(current, c, w_rows, acc, counts, lists),
+                    7 => $f::<7>(current, c, w_rows, acc, counts, lists),
+                    8 => $f::<8>(current, c, w_rows, acc, counts, lists),
                     _ => hidden_steps_portable(current, c, w_rows, acc, counts),
                 }
             }
@@ -475,7 +479,7 @@ fn hidden_steps_portable(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32
 /// The AVX2 kernel: the same arithmetic, 8 neurons per instruction, masks by `movemask`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>, _lists: &mut Vec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     let steps = S;
@@ -560,15 +564,25 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
 
 /// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
 /// instruction, four independent chains (one 64-neuron block), spike masks straight from the
-/// compare, and one 16-wide add per spike (an output row is exactly one vector).
+/// compare. The output rows are added in a second pass: each step's firing neurons are compressed
+/// (`vpcompressw`) into one index list for the whole layer, in neuron order, and the lists of all
+/// steps are summed side by side, so the adds of different steps are independent chains and no
+/// branch depends on where the spikes fall (a per-block loop over mask bits mispredicted its exit
+/// about once per block and step, and its one chain of adds ran at the add latency).
 #[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+#[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
+unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
-    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S);
-    let mut total = 0u64;
+    assert!(w_rows.len() > n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize);
+    // One list per step, each with room for every neuron plus the 32 lanes a store may spill.
+    let stride = n + 32;
+    if lists.len() < S * stride {
+        lists.resize(S * stride, 0);
+    }
+    let mut lens = [0usize; S];
+    let lanes = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     let mut base = 0;
     while base < n {
         let end = (base + 64).min(n);
@@ -620,24 +634,51 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
         for i in i..end {
             neuron_trajectory(i, i - base, current, &c, &mut masks);
         }
+        // The block's neuron numbers, 32 per vector (u16 lanes).
+        let low = _mm512_add_epi16(lanes, _mm512_set1_epi16(base as u16 as i16));
+        let high = _mm512_add_epi16(low, _mm512_set1_epi16(32));
         for (t, &mask) in masks.iter().enumerate() {
-            total += mask.count_ones() as u64;
-            let a = &mut acc[t];
-            let mut sum = _mm512_loadu_ps(a.as_ptr());
-            let mut bits = mask;
-            while bits != 0 {
-                let j = base + bits.trailing_zeros() as usize;
-                sum = _mm512_add_ps(sum, _mm512_loadu_ps(w_rows.as_ptr().add(j * OUT_PAD)));
-                if let Some(cn) = counts.as_deref_mut() {
-                    cn[j] += 1;
-                }
-                bits &= bits - 1;
-            }
-            _mm512_storeu_ps(a.as_mut_ptr(), sum);
+            // SAFETY: lens[t] + 32 ≤ (neurons listed so far) + 32 ≤ stride.
+            let list = lists.as_mut_ptr().add(t * stride);
+            let (m0, m1) = (mask as u32, (mask >> 32) as u32);
+            _mm512_storeu_si512(list.add(lens[t]) as *mut _, _mm512_maskz_compress_epi16(m0, low));
+            lens[t] += m0.count_ones() as usize;
+            _mm512_storeu_si512(list.add(lens[t]) as *mut _, _mm512_maskz_compress_epi16(m1, high));
+            lens[t] += m1.count_ones() as usize;
         }
         base = end;
     }
-    total
+    // Output rows, each step's list in order into its own accumulator, all steps side by side:
+    // the shorter lists are padded with neuron n, whose row is zero. Adding +0.0 leaves every
+    // partial sum's bits unchanged (a sum that starts at +0.0 is never −0.0), so each step still
+    // gets exactly the sequential sum of its rows in neuron order.
+    let longest = lens.iter().copied().max().unwrap_or(0);
+    for t in 0..S {
+        lists[t * stride + lens[t]..t * stride + longest].fill(n as u16);
+    }
+    let rows = w_rows.as_ptr();
+    let mut sums = [_mm512_setzero_ps(); S];
+    for t in 0..S {
+        sums[t] = _mm512_loadu_ps(acc[t].as_ptr());
+    }
+    for k in 0..longest {
+        for t in 0..S {
+            // SAFETY: list entries are ≤ n, and w_rows has n + 1 rows (asserted).
+            let j = *lists.get_unchecked(t * stride + k) as usize;
+            sums[t] = _mm512_add_ps(sums[t], _mm512_loadu_ps(rows.add(j * OUT_PAD)));
+        }
+    }
+    for t in 0..S {
+        _mm512_storeu_ps(acc[t].as_mut_ptr(), sums[t]);
+    }
+    if let Some(cn) = counts {
+        for t in 0..S {
+            for &j in &lists[t * stride..t * stride + lens[t]] {
+                cn[j as usize] += 1;
+            }
+        }
+    }
+    lens.iter().sum::<usize>() as u64
 }
 
 #[cfg(test)]
@@ -766,6 +807,7 @@ mod tests {
         let mut buf = Vec::new();
         let proj = project_batch(&params, &x, 20, &mut buf);
         let w_rows = padded_rows(&params.member(0), hidden, 10);
+        let mut lists = Vec::new(); // reused across calls, as in a real generation
         for m in 0..3 {
             for b in 0..20 {
                 for steps in [1usize, 4, 8] {
@@ -777,7 +819,7 @@ mod tests {
                     for kernel in Kernel::available() {
                         a1.iter_mut().for_each(|a| *a = [0.0; OUT_PAD]);
                         c1.fill(0);
-                        let n1 = hidden_steps_with(kernel, current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1));
+                        let n1 = hidden_steps_with(kernel, current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1), &mut lists);
                         assert_eq!(n1, n2, "{kernel:?}");
                         assert_eq!(c1, c2, "{kernel:?}");
                         assert_eq!(bits(&a1), bits(&a2), "{kernel:?}");
