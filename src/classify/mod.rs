@@ -562,9 +562,34 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
     total
 }
 
+/// Spike masks from the steps at which each neuron's reset-free trajectory is at or above
+/// threshold. With a constant input current, a neuron that fires is reset to exactly v_rest, its
+/// starting state, so its trajectory repeats: if it first fires at step k (1-based) it fires at
+/// every multiple of k and at no other step, and until then it follows the reset-free trajectory
+/// bit for bit. So a neuron fires at step t if its first crossing is at a divisor of t.
+#[inline(always)]
+fn spikes_from_crossings<const S: usize>(crossed: [u64; S]) -> [u64; S] {
+    let mut first = [0u64; S];
+    let mut before = 0u64;
+    for t in 0..S {
+        first[t] = crossed[t] & !before;
+        before |= crossed[t];
+    }
+    let mut spikes = [0u64; S];
+    for t in 0..S {
+        for k in 0..=t {
+            if (t + 1) % (k + 1) == 0 {
+                spikes[t] |= first[k];
+            }
+        }
+    }
+    spikes
+}
+
 /// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
-/// instruction, four independent chains (one 64-neuron block), spike masks straight from the
-/// compare. The output rows are added in a second pass: each step's firing neurons are compressed
+/// instruction, four independent chains (one 64-neuron block). It runs each neuron's reset-free
+/// trajectory, which is one multiply and two adds per step with the compare off the dependency
+/// chain, and derives the spikes from its threshold crossings ([`spikes_from_crossings`]). The output rows are added in a second pass: each step's firing neurons are compressed
 /// (`vpcompressw`) into one index list for the whole layer, in neuron order, and the lists of all
 /// steps are summed side by side, so the adds of different steps are independent chains and no
 /// branch depends on where the spikes fall (a per-block loop over mask bits mispredicted its exit
@@ -586,7 +611,8 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
     let mut base = 0;
     while base < n {
         let end = (base + 64).min(n);
-        let mut masks = [0u64; S];
+        // crossed[t]: the neuron's reset-free trajectory is at or above threshold at step t.
+        let mut crossed = [0u64; S];
         let mut i = base;
         // SAFETY: every load below is at an index + 16 ≤ end ≤ n, checked by the asserts.
         if i + 64 <= end {
@@ -594,23 +620,20 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
             let mut g = decay;
             let mut drive = decay;
             let mut v_th = decay;
-            let mut v_rest = decay;
+            let mut v = decay;
             for q in 0..4 {
                 let k = i + 16 * q;
                 decay[q] = _mm512_loadu_ps(c.decay.as_ptr().add(k));
                 g[q] = _mm512_mul_ps(_mm512_loadu_ps(c.gain.as_ptr().add(k)), _mm512_loadu_ps(current.as_ptr().add(k)));
                 drive[q] = _mm512_loadu_ps(c.drive.as_ptr().add(k));
                 v_th[q] = _mm512_loadu_ps(c.v_th.as_ptr().add(k));
-                v_rest[q] = _mm512_loadu_ps(c.v_rest.as_ptr().add(k));
+                v[q] = _mm512_loadu_ps(c.v_rest.as_ptr().add(k));
             }
-            let mut v = v_rest;
-            for mask in masks.iter_mut() {
+            for mask in crossed.iter_mut() {
                 let mut bits = 0u64;
                 for q in 0..4 {
-                    let u = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay[q], v[q]), g[q]), drive[q]);
-                    let fire = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(u, v_th[q]);
-                    v[q] = _mm512_mask_blend_ps(fire, u, v_rest[q]);
-                    bits |= (fire as u64) << (16 * q);
+                    v[q] = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay[q], v[q]), g[q]), drive[q]);
+                    bits |= (_mm512_cmp_ps_mask::<_CMP_GE_OQ>(v[q], v_th[q]) as u64) << (16 * q);
                 }
                 *mask = bits;
             }
@@ -621,16 +644,14 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
             let g = _mm512_mul_ps(_mm512_loadu_ps(c.gain.as_ptr().add(i)), _mm512_loadu_ps(current.as_ptr().add(i)));
             let drive = _mm512_loadu_ps(c.drive.as_ptr().add(i));
             let v_th = _mm512_loadu_ps(c.v_th.as_ptr().add(i));
-            let v_rest = _mm512_loadu_ps(c.v_rest.as_ptr().add(i));
-            let mut v = v_rest;
-            for mask in masks.iter_mut() {
-                let u = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay, v), g), drive);
-                let fire = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(u, v_th);
-                v = _mm512_mask_blend_ps(fire, u, v_rest);
-                *mask |= (fire as u64) << (i - base);
+            let mut v = _mm512_loadu_ps(c.v_rest.as_ptr().add(i));
+            for mask in crossed.iter_mut() {
+                v = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay, v), g), drive);
+                *mask |= (_mm512_cmp_ps_mask::<_CMP_GE_OQ>(v, v_th) as u64) << (i - base);
             }
             i += 16;
         }
+        let mut masks = spikes_from_crossings(crossed);
         for i in i..end {
             neuron_trajectory(i, i - base, current, &c, &mut masks);
         }
