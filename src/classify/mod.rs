@@ -158,8 +158,8 @@ impl SpikeCounts {
     }
 }
 
-/// Members per work item: an image's projected currents are read once for the whole block
-/// (fixed, so results never depend on the thread count).
+/// Members per work item (fixed, so results never depend on the thread count). Each member runs
+/// all the chunk's images in turn, so its coefficients stay in L1.
 pub const MEMBER_BLOCK: usize = 8;
 
 /// Most simulation steps per image the kernels support.
@@ -182,9 +182,10 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
             let last = (first + MEMBER_BLOCK).min(members);
             let range = c * CHUNK..((c + 1) * CHUNK).min(labels.len());
             let mut scores = vec![MemberScore::default(); last - first];
-            for b in range {
-                for (k, m) in (first..last).enumerate() {
-                    let net = params.member(m);
+            // Members outer: a member's coefficients stay in L1 across the chunk's images.
+            for (k, m) in (first..last).enumerate() {
+                let net = params.member(m);
+                for b in range.clone() {
                     scores[k].add(&run_image(&net, out_rows.get(m), params.output_spiking, proj.row(m, b, params.shape.hidden), labels[b], steps, scratch, None));
                 }
             }
