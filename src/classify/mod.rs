@@ -587,6 +587,36 @@ fn spikes_from_crossings<const S: usize>(crossed: [u64; S]) -> [u64; S] {
     spikes
 }
 
+/// The four 16-lane compare masks of a 64-neuron block as one 64-bit mask (`k[q]` in bits
+/// 16q..16q+16), with mask-register unpacks. Written in assembly because the compiler otherwise
+/// moves each mask to a general register and assembles the words with vector inserts and
+/// shifts, which took more issue slots than the neuron arithmetic.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+#[inline]
+unsafe fn concat_masks(k: [u16; 4]) -> u64 {
+    let mask: u64;
+    // SAFETY: register-only AVX-512BW mask instructions; the caller's target features include
+    // avx512bw.
+    unsafe {
+        std::arch::asm!(
+            "kunpckwd {low}, {k1}, {k0}",
+            "kunpckwd {high}, {k3}, {k2}",
+            "kunpckdq {low}, {high}, {low}",
+            "kmovq {mask}, {low}",
+            k0 = in(kreg) k[0],
+            k1 = in(kreg) k[1],
+            k2 = in(kreg) k[2],
+            k3 = in(kreg) k[3],
+            low = out(kreg) _,
+            high = out(kreg) _,
+            mask = out(reg) mask,
+            options(pure, nomem, nostack, preserves_flags),
+        );
+    }
+    mask
+}
+
 /// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
 /// instruction, four independent chains (one 64-neuron block). It runs each neuron's reset-free
 /// trajectory, which is one multiply and two adds per step with the compare off the dependency
@@ -631,12 +661,12 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
                 v[q] = _mm512_loadu_ps(c.v_rest.as_ptr().add(k));
             }
             for mask in crossed.iter_mut() {
-                let mut bits = 0u64;
+                let mut k = [0u16; 4];
                 for q in 0..4 {
                     v[q] = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(decay[q], v[q]), g[q]), drive[q]);
-                    bits |= (_mm512_cmp_ps_mask::<_CMP_GE_OQ>(v[q], v_th[q]) as u64) << (16 * q);
+                    k[q] = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(v[q], v_th[q]);
                 }
-                *mask = bits;
+                *mask = concat_masks(k);
             }
             i += 64;
         }
