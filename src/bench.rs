@@ -281,7 +281,7 @@ fn mnist_generations(config: &Config, model: &Model, strategy: &mut dyn crate::s
     let steps = config.data.steps;
     let (p, d) = (strategy.population_size(), strategy.dim());
     let mut pop = vec![0.0f32; p * d];
-    let (mut x, mut proj, mut idx) = (Vec::new(), Vec::new(), vec![0usize; batch]);
+    let (mut x, mut proj, mut idx) = (Vec::new(), aligned_vec::AVec::new(0), vec![0usize; batch]);
     let (mut t_proj, mut t_dyn, mut t_gen) = (Vec::new(), Vec::new(), Vec::new());
     let mut spikes = 0.0;
     for g in first..first + generations {

@@ -28,6 +28,7 @@ pub use run::{classifier_model, draw_minibatch, evaluate_genome_on_test, project
 
 use crate::network::genome::{MemberNetwork, PopulationParams};
 use crate::neuron::lif::{leaky_step, spiking_step, CoefficientsView};
+use aligned_vec::{avec, AVec};
 use rayon::prelude::*;
 
 /// Images per work item (fixed, so partial sums never depend on the thread count).
@@ -242,9 +243,9 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
 /// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
 /// for k ≥ outputs), so a spike adds one 16-wide or two 8-wide vectors; plus a zero row `hidden`
 /// (the padding of the AVX-512 kernel's spike lists).
-fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> Vec<f32> {
+fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> AVec<f32> {
     assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
-    let mut w_rows = vec![0.0; (hidden + 1) * OUT_PAD];
+    let mut w_rows = avec![0.0; (hidden + 1) * OUT_PAD];
     for j in 0..hidden {
         for k in 0..outputs {
             w_rows[j * OUT_PAD + k] = net.w_out_t[k * hidden + j];
@@ -256,7 +257,7 @@ fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> Vec<f3
 /// The padded output rows of every member: built once when the members share W_out (neuron
 /// mode), else once per member.
 struct OutputRows {
-    rows: Vec<Vec<f32>>,
+    rows: Vec<AVec<f32>>,
     shared: bool,
 }
 
@@ -284,14 +285,14 @@ impl OutputRows {
 struct Scratch {
     acc: Vec<[f32; OUT_PAD]>,
     /// Per-step spike lists of the AVX-512 kernel.
-    lists: Vec<u16>,
+    lists: AVec<u16>,
     v_out: Vec<f32>,
     out_spikes: Vec<f32>,
 }
 
 impl Scratch {
     fn new() -> Self {
-        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], lists: Vec::new(), v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
+        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], lists: AVec::new(0), v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
     }
 }
 
@@ -328,7 +329,7 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, curr
 /// constant, so each neuron's whole trajectory stays in registers; the output row of every
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
-fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
+fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     match Kernel::best() {
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts, lists),
@@ -394,7 +395,7 @@ impl Kernel {
 
 /// [`hidden_steps`] with a chosen kernel, which must be one of [`Kernel::available`].
 #[allow(unused_variables)]
-fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
+fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     #[cfg(target_arch = "x86_64")]
     macro_rules! by_steps {
         ($f:ident) => {
@@ -480,7 +481,7 @@ fn hidden_steps_portable(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32
 /// The AVX2 kernel: the same arithmetic, 8 neurons per instruction, masks by `movemask`.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>, _lists: &mut Vec<u16>) -> u64 {
+unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>, _lists: &mut AVec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     let steps = S;
@@ -627,7 +628,7 @@ unsafe fn concat_masks(k: [u16; 4]) -> u64 {
 /// about once per block and step, and its one chain of adds ran at the add latency).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
-unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut Vec<u16>) -> u64 {
+unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
@@ -831,7 +832,7 @@ mod tests {
                 for steps in [1usize, 4, 9] {
                     let (members, images) = (11, 150);
                     let (params, x, labels) = setup(hidden, mode, output, members, images);
-                    let mut buf = Vec::new();
+                    let mut buf = AVec::new(0);
                     let proj = project_batch(&params, &x, images, &mut buf);
                     let got = evaluate(&params, proj, &labels, steps);
                     let want = reference(&params, proj, &labels, steps);
@@ -856,10 +857,10 @@ mod tests {
 
     fn kernels_agree(hidden: usize) {
         let (params, x, _) = setup(hidden, GenomeMode::Neuron, OutputLayer::Leaky, 3, 20);
-        let mut buf = Vec::new();
+        let mut buf = AVec::new(0);
         let proj = project_batch(&params, &x, 20, &mut buf);
         let w_rows = padded_rows(&params.member(0), hidden, 10);
-        let mut lists = Vec::new(); // reused across calls, as in a real generation
+        let mut lists = AVec::new(0); // reused across calls, as in a real generation
         for m in 0..3 {
             for b in 0..20 {
                 for steps in [1usize, 4, 8] {
@@ -910,7 +911,7 @@ mod tests {
         let run = |threads: usize| {
             let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
             pool.install(|| {
-                let mut buf = Vec::new();
+                let mut buf = AVec::new(0);
                 let proj = project_batch(&params, &x, 300, &mut buf);
                 let scores = evaluate(&params, proj, &labels, 4);
                 let detailed = evaluate_with_counts(&params, 5, proj, &labels, 4, 10);

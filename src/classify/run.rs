@@ -12,6 +12,7 @@
 //! accuracy and loss, silent fraction, spikes per neuron and step) and `rates.safetensors` the
 //! firing rates per class of `data.rate_neurons` hidden neurons chosen once per seed (Figure 6).
 
+use aligned_vec::AVec;
 use super::{currents_from_pixels, evaluate, evaluate_with_counts, project, stacked_input_weights, Projection, SpikeCounts};
 use crate::config::Config;
 use crate::data::{self, Dataset, DatasetName, NUM_CLASSES};
@@ -176,7 +177,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let mut validation = EvalSet::validation(dataset, dc.validation);
     let mut population = vec![0.0f32; p * d];
     let mut x = Vec::new();
-    let mut proj = Vec::new();
+    let mut proj = AVec::new(0);
     let mut indices = vec![0usize; batch];
     let t0 = Instant::now();
     for g in start..config.run.generations {
@@ -253,7 +254,7 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
 
 /// Projects the batch `x` (batch × inputs) through the input weights of `params` into `buffer`:
 /// one GEMM with the shared W_in (neuron mode) or with all members' W_in side by side.
-pub fn project_batch<'a>(params: &PopulationParams, x: &[f32], batch: usize, buffer: &'a mut Vec<f32>) -> Projection<'a> {
+pub fn project_batch<'a>(params: &PopulationParams, x: &[f32], batch: usize, buffer: &'a mut AVec<f32>) -> Projection<'a> {
     let s = params.shape;
     if params.shares_input_weights() {
         buffer.resize(batch * s.hidden, 0.0);
