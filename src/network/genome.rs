@@ -361,12 +361,7 @@ impl PopulationParams {
         let layer_coefficients = |layer: Layer, width: usize| -> (LifCoefficients, usize) {
             if layout.has_neurons(layer) {
                 let mut c = LifCoefficients::zeros(width * members);
-                for m in 0..members {
-                    let genome = &genomes[m * layout.dim..(m + 1) * layout.dim];
-                    for (i, p) in layout.neurons(genome, layer, network).iter().enumerate() {
-                        c.set(m * width + i, p);
-                    }
-                }
+                c.fill_groups(width, |m| layout.neurons(&genomes[m * layout.dim..(m + 1) * layout.dim], layer, network));
                 (c, width)
             } else {
                 let mut c = LifCoefficients::zeros(width);

@@ -65,6 +65,12 @@ pub fn lif_step_reference(v: f32, current: f32, p: &NeuronProperties) -> LifStep
     LifStep { u, spike, v: v_next }
 }
 
+/// One neuron's [decay, gain, drive, v_th, v_rest] (see [`LifCoefficients`]).
+fn coefficients(p: &NeuronProperties) -> [f32; 5] {
+    let k = leak_from_logit(p.tau_logit);
+    [1.0 - k, k * p.r, k * p.v_rest, p.v_th, p.v_rest]
+}
+
 /// Per-neuron step coefficients of one layer (structure of arrays), `u = decay·v + gain·I + drive`.
 /// The arrays are cache-line aligned, so a member's slice starts on a line whenever its offset
 /// is a multiple of 16 neurons (whole 512-bit loads in the MNIST kernel).
@@ -112,12 +118,20 @@ impl LifCoefficients {
 
     /// Writes neuron `i`'s coefficients from its properties.
     pub fn set(&mut self, i: usize, p: &NeuronProperties) {
-        let k = leak_from_logit(p.tau_logit);
-        self.decay[i] = 1.0 - k;
-        self.gain[i] = k * p.r;
-        self.drive[i] = k * p.v_rest;
-        self.v_th[i] = p.v_th;
-        self.v_rest[i] = p.v_rest;
+        [self.decay[i], self.gain[i], self.drive[i], self.v_th[i], self.v_rest[i]] = coefficients(p);
+    }
+
+    /// Fills `self.len() / width` groups of `width` neurons in parallel (a population's members),
+    /// group m from the properties `neurons_of(m)` returns; the same values as [`Self::set`].
+    pub fn fill_groups(&mut self, width: usize, neurons_of: impl Fn(usize) -> Vec<NeuronProperties> + Sync) {
+        use rayon::prelude::*;
+        let Self { decay, gain, drive, v_th, v_rest } = self;
+        let groups = decay.par_chunks_mut(width).zip(gain.par_chunks_mut(width)).zip(drive.par_chunks_mut(width)).zip(v_th.par_chunks_mut(width)).zip(v_rest.par_chunks_mut(width));
+        groups.enumerate().for_each(|(m, ((((decay, gain), drive), v_th), v_rest))| {
+            for (i, p) in neurons_of(m).iter().enumerate() {
+                [decay[i], gain[i], drive[i], v_th[i], v_rest[i]] = coefficients(p);
+            }
+        });
     }
 
     /// A borrowed view of neurons `start..start + len`.
