@@ -102,7 +102,7 @@ impl<'a> Projection<'a> {
 /// One member's result on a batch.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct MemberScore {
-    /// Σ over images of the cross-entropy −log softmax(logits)[label] (nats).
+    /// Σ over images of the cross-entropy −log softmax(logits)\[label\] (nats).
     pub loss_sum: f64,
     /// Images whose argmax logit is the label (first index on ties).
     pub correct: u64,
@@ -241,11 +241,10 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
 }
 
 /// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
-/// for k ≥ outputs), so a spike adds one 16-wide or two 8-wide vectors; plus a zero row `hidden`
-/// (the padding of the AVX-512 kernel's spike lists).
+/// for k ≥ outputs), so a spike adds one 16-wide or two 8-wide vectors.
 fn padded_rows(net: &MemberNetwork<'_>, hidden: usize, outputs: usize) -> AVec<f32> {
     assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
-    let mut w_rows = avec![0.0; (hidden + 1) * OUT_PAD];
+    let mut w_rows = avec![0.0; hidden * OUT_PAD];
     for j in 0..hidden {
         for k in 0..outputs {
             w_rows[j * OUT_PAD + k] = net.w_out_t[k * hidden + j];
@@ -619,20 +618,28 @@ unsafe fn concat_masks(k: [u16; 4]) -> u64 {
 }
 
 /// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
-/// instruction, four independent chains (one 64-neuron block). It runs each neuron's reset-free
-/// trajectory, which is one multiply and two adds per step with the compare off the dependency
-/// chain, and derives the spikes from its threshold crossings ([`spikes_from_crossings`]). The output rows are added in a second pass: each step's firing neurons are compressed
-/// (`vpcompressw`) into one index list for the whole layer, in neuron order, and the lists of all
-/// steps are summed side by side, so the adds of different steps are independent chains and no
-/// branch depends on where the spikes fall (a per-block loop over mask bits mispredicted its exit
-/// about once per block and step, and its one chain of adds ran at the add latency).
+/// instruction, four independent chains (one 64-neuron block).
+///
+/// - Dynamics: each neuron's reset-free trajectory, one multiply and two adds per step with the
+///   compare off the dependency chain; the spikes follow from its threshold crossings
+///   ([`spikes_from_crossings`]). The four compare masks of a block are joined in mask registers
+///   ([`concat_masks`]).
+/// - Output rows, in a second pass: each step's firing neurons are compressed (`vpcompressw`)
+///   into one index list for the whole layer, in neuron order, and the steps' lists are summed
+///   side by side, so their adds are independent chains and no branch depends on where the
+///   spikes fall. (A per-block loop over the mask bits mispredicted its exit about once per
+///   block and step, and its single chain of adds ran at the add latency.)
+///
+/// Needs 64-byte aligned coefficients, currents and rows for full speed (unaligned 512-bit
+/// loads split cache lines), as [`LifCoefficients`](crate::neuron::lif::LifCoefficients),
+/// [`project_batch`] and [`padded_rows`] provide.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
 unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
-    assert!(w_rows.len() > n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize);
+    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize + 1);
     // One list per step, each with room for every neuron plus the 32 lanes a store may spill.
     let stride = n + 32;
     if lists.len() < S * stride {
@@ -701,28 +708,28 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
         }
         base = end;
     }
-    // Output rows, each step's list in order into its own accumulator, all steps side by side:
-    // the shorter lists are padded with neuron n, whose row is zero. Adding +0.0 leaves every
-    // partial sum's bits unchanged (a sum that starts at +0.0 is never −0.0), so each step still
-    // gets exactly the sequential sum of its rows in neuron order.
-    let longest = lens.iter().copied().max().unwrap_or(0);
-    for t in 0..S {
-        lists[t * stride + lens[t]..t * stride + longest].fill(n as u16);
-    }
+    // Output rows: each step's list in order into its own accumulator, the steps side by side.
+    // With the lists ordered by length, phase p adds entry k of every list that still has one
+    // (lists p.. in that order), so no slot is wasted on a finished list.
+    let mut order: [usize; S] = std::array::from_fn(|t| t);
+    order.sort_unstable_by_key(|&t| lens[t]);
     let rows = w_rows.as_ptr();
-    let mut sums = [_mm512_setzero_ps(); S];
-    for t in 0..S {
-        sums[t] = _mm512_loadu_ps(acc[t].as_ptr());
-    }
-    for k in 0..longest {
-        for t in 0..S {
-            // SAFETY: list entries are ≤ n, and w_rows has n + 1 rows (asserted).
-            let j = *lists.get_unchecked(t * stride + k) as usize;
-            sums[t] = _mm512_add_ps(sums[t], _mm512_loadu_ps(rows.add(j * OUT_PAD)));
+    let starts: [*const u16; S] = std::array::from_fn(|q| lists.as_ptr().add(order[q] * stride));
+    let mut sums: [__m512; S] = std::array::from_fn(|q| _mm512_loadu_ps(acc[order[q]].as_ptr()));
+    let mut k = 0;
+    for p in 0..S {
+        let end = lens[order[p]];
+        while k < end {
+            for q in p..S {
+                // SAFETY: k < lens[order[q]] for q ≥ p; list entries are neuron numbers < n.
+                let j = *starts[q].add(k) as usize;
+                sums[q] = _mm512_add_ps(sums[q], _mm512_loadu_ps(rows.add(j * OUT_PAD)));
+            }
+            k += 1;
         }
     }
-    for t in 0..S {
-        _mm512_storeu_ps(acc[t].as_mut_ptr(), sums[t]);
+    for q in 0..S {
+        _mm512_storeu_ps(acc[order[q]].as_mut_ptr(), sums[q]);
     }
     if let Some(cn) = counts {
         for t in 0..S {
