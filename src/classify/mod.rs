@@ -27,7 +27,7 @@ mod run;
 pub use run::{classifier_model, draw_minibatch, evaluate_genome_on_test, project_batch, is_classification, load_dataset, rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory};
 
 use crate::network::genome::{MemberNetwork, PopulationParams};
-use crate::neuron::lif::{leaky_step, spiking_step, CoefficientsView};
+use crate::neuron::lif::CoefficientsView;
 use aligned_vec::{avec, AVec};
 use rayon::prelude::*;
 
@@ -186,8 +186,9 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
             // Members outer: a member's coefficients stay in L1 across the chunk's images.
             for (k, m) in (first..last).enumerate() {
                 let net = params.member(m);
+                let output = OutputNeurons::new(&net, params.output_spiking);
                 for b in range.clone() {
-                    scores[k].add(&run_image(&net, out_rows.get(m), params.output_spiking, proj.row(m, b, params.shape.hidden), labels[b], steps, scratch, None));
+                    scores[k].add(&run_image(&net, out_rows.get(m), &output, proj.row(m, b, params.shape.hidden), labels[b], steps, scratch, None));
                 }
             }
             scores
@@ -211,6 +212,7 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
     let chunks = labels.len().div_ceil(CHUNK);
     let net = params.member(member);
     let out_rows = OutputRows::new(params, member..member + 1);
+    let output = OutputNeurons::new(&net, params.output_spiking);
     let parts: Vec<(MemberScore, SpikeCounts)> = (0..chunks)
         .into_par_iter()
         .map(|c| {
@@ -220,7 +222,7 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
             for b in c * CHUNK..((c + 1) * CHUNK).min(labels.len()) {
                 let label = labels[b];
                 let row = &mut counts.counts[label as usize * hidden..(label as usize + 1) * hidden];
-                score.add(&run_image(&net, out_rows.get(0), params.output_spiking, proj.row(member, b, hidden), label, steps, &mut scratch, Some(row)));
+                score.add(&run_image(&net, out_rows.get(0), &output, proj.row(member, b, hidden), label, steps, &mut scratch, Some(row)));
                 counts.images[label as usize] += 1;
             }
             (score, counts)
@@ -285,33 +287,61 @@ struct Scratch {
     acc: Vec<[f32; OUT_PAD]>,
     /// Per-step spike lists of the AVX-512 kernel.
     lists: AVec<u16>,
-    v_out: Vec<f32>,
-    out_spikes: Vec<f32>,
 }
 
 impl Scratch {
     fn new() -> Self {
-        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], lists: AVec::new(0), v_out: vec![0.0; OUT_PAD], out_spikes: vec![0.0; OUT_PAD] }
+        Self { acc: vec![[0.0; OUT_PAD]; MAX_STEPS], lists: AVec::new(0) }
+    }
+}
+
+/// One member's output-layer coefficients (see [`LifCoefficients`](crate::neuron::lif::LifCoefficients)),
+/// padded with zeros to [`OUT_PAD`] lanes, so an output step is a few whole-vector operations.
+/// Padding lanes stay at 0 and are never read as logits.
+struct OutputNeurons {
+    decay: [f32; OUT_PAD],
+    gain: [f32; OUT_PAD],
+    drive: [f32; OUT_PAD],
+    v_th: [f32; OUT_PAD],
+    v_rest: [f32; OUT_PAD],
+    outputs: usize,
+    spiking: bool,
+}
+
+impl OutputNeurons {
+    fn new(net: &MemberNetwork<'_>, spiking: bool) -> Self {
+        let c = net.output;
+        let outputs = c.decay.len();
+        assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
+        let pad = |x: &[f32]| std::array::from_fn(|k| if k < outputs { x[k] } else { 0.0 });
+        Self { decay: pad(c.decay), gain: pad(c.gain), drive: pad(c.drive), v_th: pad(c.v_th), v_rest: pad(c.v_rest), outputs, spiking }
+    }
+
+    /// The logits after the steps whose input currents are `acc`: Eq. 2 from v = v_rest, as
+    /// [`leaky_step`](crate::neuron::lif::leaky_step) (or [`spiking_step`](crate::neuron::lif::spiking_step))
+    /// computes it, u = (decay·v + gain·I) + drive.
+    #[inline]
+    fn logits(&self, acc: &[[f32; OUT_PAD]]) -> [f32; OUT_PAD] {
+        let mut v = self.v_rest;
+        for a in acc {
+            for k in 0..OUT_PAD {
+                let u = self.decay[k] * v[k] + self.gain[k] * a[k] + self.drive[k];
+                v[k] = if self.spiking && u >= self.v_th[k] { self.v_rest[k] } else { u };
+            }
+        }
+        v
     }
 }
 
 /// Simulates one image (projected currents `current`) through a network for `steps` steps and
 /// scores its logits against `label`; adds the image's hidden spikes per neuron to `counts`.
 #[allow(clippy::too_many_arguments)]
-fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, current: &[f32], label: u8, steps: usize, s: &mut Scratch, counts: Option<&mut [u64]>) -> MemberScore {
-    let outputs = net.output.decay.len();
+fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output: &OutputNeurons, current: &[f32], label: u8, steps: usize, s: &mut Scratch, counts: Option<&mut [u64]>) -> MemberScore {
     let acc = &mut s.acc[..steps];
     acc.fill([0.0; OUT_PAD]);
     let spikes = hidden_steps(current, net.hidden, w_rows, acc, counts, &mut s.lists);
-    let v_out = &mut s.v_out[..outputs];
-    v_out.copy_from_slice(net.output.v_rest);
-    for a in acc.iter() {
-        if output_spiking {
-            spiking_step(v_out, &a[..outputs], net.output, &mut s.out_spikes[..outputs]);
-        } else {
-            leaky_step(v_out, &a[..outputs], net.output);
-        }
-    }
+    let logits = output.logits(acc);
+    let v_out = &logits[..output.outputs];
     let label = label as usize;
     let max = v_out.iter().fold(f32::NEG_INFINITY, |a, &x| a.max(x)) as f64;
     let log_sum = v_out.iter().map(|&x| (x as f64 - max).exp()).sum::<f64>().ln() + max;
@@ -324,7 +354,7 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output_spiking: bool, curr
 }
 
 /// All `acc.len()` Eq. 2 steps of the hidden layer for one image, from v = v_rest, as
-/// [`spiking_step`] computes them (u = (decay·v + gain·I) + drive). The input current is
+/// [`spiking_step`](crate::neuron::lif::spiking_step) computes them (u = (decay·v + gain·I) + drive). The input current is
 /// constant, so each neuron's whole trajectory stays in registers; the output row of every
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
@@ -745,6 +775,7 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
 mod tests {
     use super::*;
     use crate::network::feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
+    use crate::neuron::lif::{leaky_step, spiking_step};
     use crate::network::genome::{GenomeConfig, GenomeLayout, GenomeMode};
     use crate::rng::{stream_rng, Stream};
     use rand::Rng;
