@@ -376,7 +376,8 @@ pub enum Kernel {
     /// 8 neurons per instruction (x86-64 with AVX2).
     #[cfg(target_arch = "x86_64")]
     Avx2,
-    /// 16 neurons per instruction, compare-into-mask-register (x86-64 with AVX-512F).
+    /// 16 neurons per instruction, compare-into-mask-register, spike lists by `vpcompressw`
+    /// (x86-64 with AVX-512F, BW and VBMI2: Ice Lake and later, Zen 4 and later).
     #[cfg(target_arch = "x86_64")]
     Avx512,
 }
