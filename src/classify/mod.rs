@@ -179,6 +179,7 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
         .into_par_iter()
         .map_init(Scratch::new, |scratch, item| {
             let (block, c) = (item / chunks, item % chunks);
+            clean_upper_state();
             let first = block * MEMBER_BLOCK;
             let last = (first + MEMBER_BLOCK).min(members);
             let range = c * CHUNK..((c + 1) * CHUNK).min(labels.len());
@@ -240,6 +241,18 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
         }
     }
     (score, counts)
+}
+
+/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX. The
+/// GEMM leaves them dirty on its threads, and then every legacy-SSE instruction of the code
+/// compiled for baseline x86-64 (the portable kernel, glibc's `exp` wrapper) waits on them.
+#[inline]
+fn clean_upper_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX (checked).
+        unsafe { std::arch::x86_64::_mm256_zeroupper() }
+    }
 }
 
 /// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
@@ -364,7 +377,7 @@ fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &
         Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts, lists),
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2 => hidden_steps_with(Kernel::Avx2, current, c, w_rows, acc, counts, lists),
-        Kernel::Portable => hidden_steps_portable(current, c, w_rows, acc, counts),
+        Kernel::Portable => hidden_steps_with(Kernel::Portable, current, c, w_rows, acc, counts, lists),
     }
 }
 
@@ -442,7 +455,7 @@ fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w
                     6 => $f::<6>(current, c, w_rows, acc, counts, lists),
                     7 => $f::<7>(current, c, w_rows, acc, counts, lists),
                     8 => $f::<8>(current, c, w_rows, acc, counts, lists),
-                    _ => hidden_steps_portable(current, c, w_rows, acc, counts),
+                    _ => hidden_steps_reference(current, c, w_rows, acc, counts),
                 }
             }
         };
@@ -452,7 +465,17 @@ fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w
         Kernel::Avx512 => by_steps!(hidden_steps_avx512),
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2 => by_steps!(hidden_steps_avx2),
-        Kernel::Portable => hidden_steps_portable(current, c, w_rows, acc, counts),
+        Kernel::Portable => match acc.len() {
+            1 => hidden_steps_portable::<1>(current, c, w_rows, acc, counts, lists),
+            2 => hidden_steps_portable::<2>(current, c, w_rows, acc, counts, lists),
+            3 => hidden_steps_portable::<3>(current, c, w_rows, acc, counts, lists),
+            4 => hidden_steps_portable::<4>(current, c, w_rows, acc, counts, lists),
+            5 => hidden_steps_portable::<5>(current, c, w_rows, acc, counts, lists),
+            6 => hidden_steps_portable::<6>(current, c, w_rows, acc, counts, lists),
+            7 => hidden_steps_portable::<7>(current, c, w_rows, acc, counts, lists),
+            8 => hidden_steps_portable::<8>(current, c, w_rows, acc, counts, lists),
+            _ => hidden_steps_reference(current, c, w_rows, acc, counts),
+        },
     }
 }
 
@@ -486,8 +509,9 @@ fn neuron_trajectory(i: usize, bit: usize, current: &[f32], c: &CoefficientsView
     }
 }
 
-/// The portable kernel: 64 neurons at a time into one mask per step, then their output rows.
-fn hidden_steps_portable(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+/// The reference kernel: neuron by neuron with the reset, 64 neurons at a time into one mask per
+/// step, then their output rows; any step count. The other kernels are tested against it.
+fn hidden_steps_reference(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
     let n = c.decay.len();
     let steps = acc.len();
     let mut masks = [0u64; MAX_STEPS];
@@ -508,7 +532,91 @@ fn hidden_steps_portable(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32
     total
 }
 
-/// The AVX2 kernel: the same arithmetic as [`hidden_steps_portable`], 8 neurons per
+/// Lanes of the portable kernel's fixed-size arrays (the compiler vectorizes them: SSE2, NEON).
+const LANES: usize = 16;
+
+/// The portable kernel: the scheme of [`hidden_steps_avx512`] in plain Rust on fixed-size
+/// arrays of [`LANES`] neurons (reset-free trajectories, per-step spike lists by table lookup,
+/// the lists summed side by side in phases), so any CPU gets vector code and no branch on where
+/// the spikes fall.
+fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+    let n = c.decay.len();
+    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
+    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize + 1);
+    let stride = n + 32;
+    if lists.len() < S * stride {
+        lists.resize(S * stride, 0);
+    }
+    let mut lens = [0usize; S];
+    let lanes = |x: &[f32], i: usize| -> [f32; LANES] { x[i..i + LANES].try_into().expect("LANES values") };
+    let mut base = 0;
+    while base < n {
+        let end = (base + 64).min(n);
+        let mut crossed = [0u64; S];
+        let mut i = base;
+        while i + LANES <= end {
+            let (decay, gain, input, drive, v_th) = (lanes(c.decay, i), lanes(c.gain, i), lanes(current, i), lanes(c.drive, i), lanes(c.v_th, i));
+            let g: [f32; LANES] = std::array::from_fn(|l| gain[l] * input[l]);
+            let mut v = lanes(c.v_rest, i);
+            for mask in crossed.iter_mut() {
+                let mut bits = 0u64;
+                for l in 0..LANES {
+                    v[l] = decay[l] * v[l] + g[l] + drive[l];
+                    bits |= ((v[l] >= v_th[l]) as u64) << l;
+                }
+                *mask |= bits << (i - base);
+            }
+            i += LANES;
+        }
+        let mut masks = spikes_from_crossings(crossed);
+        for i in i..end {
+            neuron_trajectory(i, i - base, current, &c, &mut masks);
+        }
+        for (t, &mask) in masks.iter().enumerate() {
+            let list = &mut lists[t * stride..(t + 1) * stride];
+            for byte in 0..8 {
+                let bits = ((mask >> (8 * byte)) & 0xff) as usize;
+                let offset = (base + 8 * byte) as u16;
+                let slot: &mut [u16; 8] = (&mut list[lens[t]..lens[t] + 8]).try_into().expect("8 slots");
+                for (dst, &lane) in slot.iter_mut().zip(&BYTE_LANES[bits]) {
+                    *dst = lane.wrapping_add(offset);
+                }
+                lens[t] += bits.count_ones() as usize;
+            }
+        }
+        base = end;
+    }
+    let mut order: [usize; S] = std::array::from_fn(|t| t);
+    order.sort_unstable_by_key(|&t| lens[t]);
+    let mut sums: [[f32; OUT_PAD]; S] = std::array::from_fn(|q| acc[order[q]]);
+    let mut k = 0;
+    for p in 0..S {
+        let end = lens[order[p]];
+        while k < end {
+            for q in p..S {
+                let j = lists[order[q] * stride + k] as usize;
+                let row: &[f32; OUT_PAD] = w_rows[j * OUT_PAD..(j + 1) * OUT_PAD].try_into().expect("one row");
+                for (a, &w) in sums[q].iter_mut().zip(row) {
+                    *a += w;
+                }
+            }
+            k += 1;
+        }
+    }
+    for q in 0..S {
+        acc[order[q]] = sums[q];
+    }
+    if let Some(cn) = counts {
+        for t in 0..S {
+            for &j in &lists[t * stride..t * stride + lens[t]] {
+                cn[j as usize] += 1;
+            }
+        }
+    }
+    lens.iter().sum::<usize>() as u64
+}
+
+/// The AVX2 kernel: the same arithmetic as [`hidden_steps_reference`], 8 neurons per
 /// instruction, four vectors (32 neurons) at a time, and the AVX-512 kernel's scheme
 /// ([`hidden_steps_avx512`]): reset-free trajectories, per-step spike lists, the lists summed side
 /// by side. AVX2 has no compress, so a list grows by a table lookup per 8 neurons
@@ -646,8 +754,7 @@ fn join_bytes(bits: [u32; 4]) -> u32 {
 }
 
 /// For each 8-bit spike mask, the positions of its set bits (ascending), then zeros: the AVX2
-/// kernel's compress by table lookup.
-#[cfg(target_arch = "x86_64")]
+/// and portable kernels' compress by table lookup.
 static BYTE_LANES: [[u16; 8]; 256] = {
     let mut table = [[0u16; 8]; 256];
     let mut mask = 0;
@@ -719,7 +826,7 @@ unsafe fn concat_masks(k: [u16; 4]) -> u64 {
     mask
 }
 
-/// The AVX-512 kernel: the same arithmetic as [`hidden_steps_portable`], 16 neurons per
+/// The AVX-512 kernel: the same arithmetic as [`hidden_steps_reference`], 16 neurons per
 /// instruction, four independent chains (one 64-neuron block).
 ///
 /// - Dynamics: each neuron's reset-free trajectory, one multiply and two adds per step with the
@@ -977,7 +1084,7 @@ mod tests {
                     let current = proj.row(m, b, hidden);
                     let (mut a1, mut a2) = (vec![[0.0; OUT_PAD]; steps], vec![[0.0; OUT_PAD]; steps]);
                     let (mut c1, mut c2) = (vec![0u64; hidden], vec![0u64; hidden]);
-                    let n2 = hidden_steps_portable(current, params.member(m).hidden, &w_rows, &mut a2, Some(&mut c2));
+                    let n2 = hidden_steps_reference(current, params.member(m).hidden, &w_rows, &mut a2, Some(&mut c2));
                     let bits = |a: &Vec<[f32; OUT_PAD]>| a.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
                     for kernel in Kernel::available() {
                         a1.iter_mut().for_each(|a| *a = [0.0; OUT_PAD]);
