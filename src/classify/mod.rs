@@ -532,6 +532,35 @@ fn hidden_steps_reference(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f3
     total
 }
 
+/// Checks the list kernels' inputs (`steps` accumulators, every array at least one entry per
+/// neuron, neuron numbers that fit in u16) and sizes `lists` for one list per step; returns the
+/// list stride: room for every neuron plus the 32 entries a vector store may write past a list's
+/// end.
+#[inline(always)]
+fn list_stride(current: &[f32], c: &CoefficientsView<'_>, w_rows: &[f32], accumulators: usize, steps: usize, lists: &mut AVec<u16>) -> usize {
+    let n = c.decay.len();
+    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
+    assert!(w_rows.len() >= n * OUT_PAD && accumulators == steps && n <= u16::MAX as usize + 1);
+    let stride = n + 32;
+    if lists.len() < steps * stride {
+        lists.resize(steps * stride, 0);
+    }
+    stride
+}
+
+/// Adds one to `counts[j]` for every entry j of the step lists, and returns the spike total.
+#[inline(always)]
+fn count_listed(counts: Option<&mut [u64]>, lists: &[u16], stride: usize, lens: &[usize]) -> u64 {
+    if let Some(cn) = counts {
+        for (t, &len) in lens.iter().enumerate() {
+            for &j in &lists[t * stride..t * stride + len] {
+                cn[j as usize] += 1;
+            }
+        }
+    }
+    lens.iter().sum::<usize>() as u64
+}
+
 /// Lanes of the portable kernel's fixed-size arrays (the compiler vectorizes them: SSE2, NEON).
 const LANES: usize = 16;
 
@@ -541,12 +570,7 @@ const LANES: usize = 16;
 /// the spikes fall.
 fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     let n = c.decay.len();
-    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
-    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize + 1);
-    let stride = n + 32;
-    if lists.len() < S * stride {
-        lists.resize(S * stride, 0);
-    }
+    let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
     let mut lens = [0usize; S];
     let lanes = |x: &[f32], i: usize| -> [f32; LANES] { x[i..i + LANES].try_into().expect("LANES values") };
     let mut base = 0;
@@ -606,14 +630,7 @@ fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_
     for q in 0..S {
         acc[order[q]] = sums[q];
     }
-    if let Some(cn) = counts {
-        for t in 0..S {
-            for &j in &lists[t * stride..t * stride + lens[t]] {
-                cn[j as usize] += 1;
-            }
-        }
-    }
-    lens.iter().sum::<usize>() as u64
+    count_listed(counts, lists, stride, &lens)
 }
 
 /// The AVX2 kernel: the same arithmetic as [`hidden_steps_reference`], 8 neurons per
@@ -626,13 +643,7 @@ fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_
 unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
-    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
-    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize + 1);
-    // One list per step, each with room for every neuron plus the 8 lanes a store may spill.
-    let stride = n + 32;
-    if lists.len() < S * stride {
-        lists.resize(S * stride, 0);
-    }
+    let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
     let mut lens = [0usize; S];
     let mut base = 0;
     while base < n {
@@ -640,7 +651,7 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
         // crossed[t]: the neuron's reset-free trajectory is at or above threshold at step t.
         let mut crossed = [0u64; S];
         let mut i = base;
-        // SAFETY: every load below is at an index + 8 ≤ end ≤ n, checked by the asserts.
+        // SAFETY: every load below is at an index + 8 ≤ end ≤ n; list_stride checked the lengths.
         while i + 32 <= end {
             let mut decay = [_mm256_setzero_ps(); 4];
             let mut g = decay;
@@ -718,14 +729,7 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
         _mm256_storeu_ps(acc[order[q]].as_mut_ptr(), low[q]);
         _mm256_storeu_ps(acc[order[q]].as_mut_ptr().add(8), high[q]);
     }
-    if let Some(cn) = counts {
-        for t in 0..S {
-            for &j in &lists[t * stride..t * stride + lens[t]] {
-                cn[j as usize] += 1;
-            }
-        }
-    }
-    lens.iter().sum::<usize>() as u64
+    count_listed(counts, lists, stride, &lens)
 }
 
 /// Four 8-lane `movemask` results as one 32-bit mask (`bits[q]` in bits 8q..8q+8), in scalar
@@ -847,13 +851,7 @@ unsafe fn concat_masks(k: [u16; 4]) -> u64 {
 unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
-    assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
-    assert!(w_rows.len() >= n * OUT_PAD && acc.len() == S && n <= u16::MAX as usize + 1);
-    // One list per step, each with room for every neuron plus the 32 lanes a store may spill.
-    let stride = n + 32;
-    if lists.len() < S * stride {
-        lists.resize(S * stride, 0);
-    }
+    let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
     let mut lens = [0usize; S];
     let lanes = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
     let mut base = 0;
@@ -862,7 +860,7 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
         // crossed[t]: the neuron's reset-free trajectory is at or above threshold at step t.
         let mut crossed = [0u64; S];
         let mut i = base;
-        // SAFETY: every load below is at an index + 16 ≤ end ≤ n, checked by the asserts.
+        // SAFETY: every load below is at an index + 16 ≤ end ≤ n; list_stride checked the lengths.
         if i + 64 <= end {
             let mut decay = [_mm512_setzero_ps(); 4];
             let mut g = decay;
@@ -940,14 +938,7 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
     for q in 0..S {
         _mm512_storeu_ps(acc[order[q]].as_mut_ptr(), sums[q]);
     }
-    if let Some(cn) = counts {
-        for t in 0..S {
-            for &j in &lists[t * stride..t * stride + lens[t]] {
-                cn[j as usize] += 1;
-            }
-        }
-    }
-    lens.iter().sum::<usize>() as u64
+    count_listed(counts, lists, stride, &lens)
 }
 
 #[cfg(test)]
