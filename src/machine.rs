@@ -88,3 +88,17 @@ mod tests {
         assert!(detected.cores >= 1 && detected.f32_lanes >= 1);
     }
 }
+
+/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX. The
+/// GEMM and solvers (faer) can leave them dirty on the threads they ran on, and then every
+/// legacy-SSE instruction of code compiled for baseline x86-64 (glibc's `exp` wrapper, the
+/// portable kernels) waits on them. Call after such library code, before hot baseline code.
+#[inline]
+pub fn clean_upper_vector_state() {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU has AVX (checked).
+        unsafe { std::arch::x86_64::_mm256_zeroupper() }
+    }
+}
+

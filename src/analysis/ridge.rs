@@ -109,6 +109,7 @@ pub fn fit(x: MatRef<'_, f64>, y: MatRef<'_, f64>, x_val: MatRef<'_, f64>, y_val
     let mut weights = Mat::<f64>::zeros(n, k);
     matmul(weights.as_mut(), Accum::Replace, v, scaled.as_ref(), 1.0, Par::Seq);
     let bias = (0..k).map(|j| ym[j] - (0..n).map(|i| xm[i] * weights[(i, j)]).sum::<f64>()).collect();
+    crate::machine::clean_upper_vector_state(); // faer's kernels may leave it dirty
     Readout { weights, bias, lambda_rel: best.iter().map(|b| b.1).collect() }
 }
 

@@ -179,7 +179,7 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
         .into_par_iter()
         .map_init(Scratch::new, |scratch, item| {
             let (block, c) = (item / chunks, item % chunks);
-            clean_upper_state();
+            crate::machine::clean_upper_vector_state(); // after the projection GEMM
             let first = block * MEMBER_BLOCK;
             let last = (first + MEMBER_BLOCK).min(members);
             let range = c * CHUNK..((c + 1) * CHUNK).min(labels.len());
@@ -241,18 +241,6 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
         }
     }
     (score, counts)
-}
-
-/// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX. The
-/// GEMM leaves them dirty on its threads, and then every legacy-SSE instruction of the code
-/// compiled for baseline x86-64 (the portable kernel, glibc's `exp` wrapper) waits on them.
-#[inline]
-fn clean_upper_state() {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx") {
-        // SAFETY: the CPU has AVX (checked).
-        unsafe { std::arch::x86_64::_mm256_zeroupper() }
-    }
 }
 
 /// Output weights as padded rows, one per hidden neuron: `w_rows[j·16 + k]` = W_out[j, k] (zero
