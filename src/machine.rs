@@ -76,19 +76,6 @@ fn detect_isa() -> (&'static str, usize, bool) {
     ("scalar", 1, false)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn peak_follows_the_stated_rule() {
-        let m = Machine { model: "x".into(), cores: 2, vector_isa: "avx2", f32_lanes: 8, fma: true, ghz: Some(2.5) };
-        assert_eq!(m.peak_gflops(2), Some(2.0 * 8.0 * 4.0 * 2.5));
-        let detected = Machine::detect();
-        assert!(detected.cores >= 1 && detected.f32_lanes >= 1);
-    }
-}
-
 /// Clears the upper halves of the vector registers (`vzeroupper`) when the CPU has AVX. The
 /// GEMM and solvers (faer) can leave them dirty on the threads they ran on, and then every
 /// legacy-SSE instruction of code compiled for baseline x86-64 (glibc's `exp` wrapper, the
@@ -102,3 +89,15 @@ pub fn clean_upper_vector_state() {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn peak_follows_the_stated_rule() {
+        let m = Machine { model: "x".into(), cores: 2, vector_isa: "avx2", f32_lanes: 8, fma: true, ghz: Some(2.5) };
+        assert_eq!(m.peak_gflops(2), Some(2.0 * 8.0 * 4.0 * 2.5));
+        let detected = Machine::detect();
+        assert!(detected.cores >= 1 && detected.f32_lanes >= 1);
+    }
+}
