@@ -360,13 +360,7 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output: &OutputNeurons, cu
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
 fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
-    match Kernel::best() {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => hidden_steps_with(Kernel::Avx512, current, c, w_rows, acc, counts, lists),
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => hidden_steps_with(Kernel::Avx2, current, c, w_rows, acc, counts, lists),
-        Kernel::Portable => hidden_steps_with(Kernel::Portable, current, c, w_rows, acc, counts, lists),
-    }
+    hidden_steps_with(Kernel::best(), current, c, w_rows, acc, counts, lists)
 }
 
 /// The hidden-layer kernels; all compute the same bits (separate multiply and add, no FMA).
@@ -425,45 +419,33 @@ impl Kernel {
 }
 
 /// [`hidden_steps`] with a chosen kernel, which must be one of [`Kernel::available`].
-#[allow(unused_variables)]
 fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
-    #[cfg(target_arch = "x86_64")]
+    // The step count is a constant of each kernel instance, so the per-step spike masks live
+    // in registers; longer runs use the reference kernel.
     macro_rules! by_steps {
         ($f:ident) => {
-            // SAFETY: the caller picked the kernel from `Kernel::available`, so the CPU has the
-            // instructions. The step count is a constant of each instance, so the per-step
-            // spike masks live in registers.
-            unsafe {
-                match acc.len() {
-                    1 => $f::<1>(current, c, w_rows, acc, counts, lists),
-                    2 => $f::<2>(current, c, w_rows, acc, counts, lists),
-                    3 => $f::<3>(current, c, w_rows, acc, counts, lists),
-                    4 => $f::<4>(current, c, w_rows, acc, counts, lists),
-                    5 => $f::<5>(current, c, w_rows, acc, counts, lists),
-                    6 => $f::<6>(current, c, w_rows, acc, counts, lists),
-                    7 => $f::<7>(current, c, w_rows, acc, counts, lists),
-                    8 => $f::<8>(current, c, w_rows, acc, counts, lists),
-                    _ => hidden_steps_reference(current, c, w_rows, acc, counts),
-                }
+            match acc.len() {
+                1 => $f::<1>(current, c, w_rows, acc, counts, lists),
+                2 => $f::<2>(current, c, w_rows, acc, counts, lists),
+                3 => $f::<3>(current, c, w_rows, acc, counts, lists),
+                4 => $f::<4>(current, c, w_rows, acc, counts, lists),
+                5 => $f::<5>(current, c, w_rows, acc, counts, lists),
+                6 => $f::<6>(current, c, w_rows, acc, counts, lists),
+                7 => $f::<7>(current, c, w_rows, acc, counts, lists),
+                8 => $f::<8>(current, c, w_rows, acc, counts, lists),
+                _ => hidden_steps_reference(current, c, w_rows, acc, counts),
             }
         };
     }
     match kernel {
+        // SAFETY: the caller picked the kernel from `Kernel::available`, so the CPU has the
+        // instructions.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx512 => by_steps!(hidden_steps_avx512),
+        Kernel::Avx512 => unsafe { by_steps!(hidden_steps_avx512) },
+        // SAFETY: as above.
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2 => by_steps!(hidden_steps_avx2),
-        Kernel::Portable => match acc.len() {
-            1 => hidden_steps_portable::<1>(current, c, w_rows, acc, counts, lists),
-            2 => hidden_steps_portable::<2>(current, c, w_rows, acc, counts, lists),
-            3 => hidden_steps_portable::<3>(current, c, w_rows, acc, counts, lists),
-            4 => hidden_steps_portable::<4>(current, c, w_rows, acc, counts, lists),
-            5 => hidden_steps_portable::<5>(current, c, w_rows, acc, counts, lists),
-            6 => hidden_steps_portable::<6>(current, c, w_rows, acc, counts, lists),
-            7 => hidden_steps_portable::<7>(current, c, w_rows, acc, counts, lists),
-            8 => hidden_steps_portable::<8>(current, c, w_rows, acc, counts, lists),
-            _ => hidden_steps_reference(current, c, w_rows, acc, counts),
-        },
+        Kernel::Avx2 => unsafe { by_steps!(hidden_steps_avx2) },
+        Kernel::Portable => by_steps!(hidden_steps_portable),
     }
 }
 
