@@ -1,6 +1,13 @@
 //! The rollout's step loop allocates nothing: with a counting global allocator, evaluating a
 //! population for 10 steps and for 2000 steps performs exactly the same allocations (all of them
 //! are per-chunk scratch made before the loop).
+//!
+//! Rayon's own bookkeeping allocates now and then outside our code: its job injector
+//! (crossbeam-deque) takes a new 1520-byte block every 63 jobs, and the epoch collector seals a
+//! bag of deferred frees, at times that depend on thread scheduling. A single measurement therefore
+//! sees 1–4 extra allocations in roughly one run in 200. Each count is the minimum over
+//! `REPEATS` evaluations: the bookkeeping only ever adds, while an allocation in the step loop
+//! would show up in every repeat (at least once per step, so ≥ 1990 more for the long run).
 
 use hetero::env::{Action, ActionSpace, Environment, Transition};
 use hetero::network::genome::PopulationParams;
@@ -68,6 +75,9 @@ impl Environment for Endless {
     }
 }
 
+/// Evaluations per measurement; the count is their minimum (see the module docs).
+const REPEATS: usize = 5;
+
 #[test]
 fn step_loop_allocates_nothing() {
     let net = NetworkConfig { hidden: 32, ..Default::default() };
@@ -82,11 +92,16 @@ fn step_loop_allocates_nothing() {
         let count = |max_steps: usize| {
             let env = Endless { max_steps };
             pool.install(|| evaluate(&env, &params, 2, source)); // warm up the pool
-            let before = ALLOCATIONS.load(Ordering::SeqCst);
-            let result = pool.install(|| evaluate(&env, &params, 2, source));
-            let after = ALLOCATIONS.load(Ordering::SeqCst);
-            assert_eq!(result.total_steps(), (80 * max_steps) as u64);
-            after - before
+            (0..REPEATS)
+                .map(|_| {
+                    let before = ALLOCATIONS.load(Ordering::SeqCst);
+                    let result = pool.install(|| evaluate(&env, &params, 2, source));
+                    let after = ALLOCATIONS.load(Ordering::SeqCst);
+                    assert_eq!(result.total_steps(), (80 * max_steps) as u64);
+                    after - before
+                })
+                .min()
+                .unwrap()
         };
         let short = count(10);
         let long = count(2000);
