@@ -458,7 +458,7 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             break;
         }
     }
-    let mut summary = summarise(config, env, &model, &rows);
+    let mut summary = summarise(config, &model, &rows, env.solved_threshold());
     summary.centre = strategy.centre();
     finish_run(&paths, config, &rows, &summary, "return", observers)?;
     Ok(summary)
@@ -660,8 +660,9 @@ pub(crate) fn rewrite_metrics(path: &Path, rows: &[MetricsRow]) -> Result<(), Io
     write_atomic(path, text.as_bytes())
 }
 
-fn summarise<E: Environment>(config: &Config, env: &E, model: &Model, rows: &[MetricsRow]) -> Summary {
-    let threshold = env.solved_threshold();
+/// The summary of a run from its metrics rows; `threshold` is the task's solved threshold. The
+/// fields that only the caller knows (the centre, a classifier's test accuracy) are left empty.
+pub(crate) fn summarise(config: &Config, model: &Model, rows: &[MetricsRow], threshold: Option<f64>) -> Summary {
     let last = rows.last();
     Summary {
         env: config.env.name.clone(),

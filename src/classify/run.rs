@@ -21,7 +21,7 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
+    finish_run, log_generation, summarise, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
     Observer, RunPaths, SavedState, Summary, TrainError,
 };
 use serde::{Deserialize, Serialize};
@@ -229,24 +229,11 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
             save_run_state(&paths, &metrics_file, config, &model, &saved)?;
         }
     }
-    let last = rows.last();
     let summary = Summary {
-        env: config.env.name.clone(),
-        mode: format!("{:?}", config.genome.mode).to_lowercase(),
-        seed: config.run.seed,
-        generations: last.map_or(0, |r| r.generation),
-        parameter_count: model.layout.parameter_count(),
-        paper_parameter_count: model.layout.paper_parameter_count(),
-        final_centre_fitness: last.map_or(f64::NAN, |r| r.centre_fitness),
-        best_centre_fitness: rows.iter().map(|r| r.centre_fitness).fold(f64::NEG_INFINITY, f64::max),
-        solved_threshold: None,
-        first_solved_generation: None,
-        wall_s: last.map_or(0.0, |r| r.wall_s),
-        last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
-        last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
         stopped_early: false,
         test_accuracy: accuracy.last().map(|a| a.test_accuracy),
         centre: strategy.centre(),
+        ..summarise(config, &model, &rows, None)
     };
     finish_run(&paths, config, &rows, &summary, "−cross-entropy", observers)?;
     Ok(summary)
