@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 
-use plotters::coord::ranged1d::{Ranged, ValueFormatter};
+use plotters::coord::ranged1d::{AsRangedCoord, Ranged, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -403,6 +403,18 @@ fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
         })
 }
 
+/// The y range of bars: from 0 (or 8 % below the lowest negative value) to 8 % above the highest
+/// value; `(0, 1)` when nothing is drawable.
+fn zero_based_range(values: impl IntoIterator<Item = f64>) -> (f64, f64) {
+    match bounds(values.into_iter().chain([0.0])) {
+        Some((lo, hi)) if hi > lo => {
+            let pad = (hi - lo) * 0.08;
+            (if lo < 0.0 { lo - pad } else { 0.0 }, if hi > 0.0 { hi + pad } else { 0.0 })
+        }
+        _ => (0.0, 1.0),
+    }
+}
+
 /// A drawable linear range: `(0, 1)` without data, padded around a single value (or a
 /// span too small to divide into ticks), and widened by `margin` (a fraction of the span) on
 /// both sides otherwise.
@@ -695,12 +707,7 @@ where
 {
     let log_x = chart.x_scale == Scale::Log10;
     let y_ticks = linear_ticks(y_lo, y_hi);
-    let mut cc = ChartBuilder::on(root)
-        .caption(chart.title, (FONT, TITLE_SIZE))
-        .margin(15)
-        .x_label_area_size(50)
-        .y_label_area_size(75)
-        .build_cartesian_2d(x_coord, y_lo..y_hi)?;
+    let mut cc = framed_chart(root, chart.title, x_coord, y_lo..y_hi)?;
     cc.configure_mesh()
         .x_labels(TICKS)
         .y_labels(TICKS)
@@ -762,6 +769,27 @@ where
     Ok(())
 }
 
+/// The frame every line chart, histogram and bar chart shares: the title, a 15 px margin and
+/// room for the axis labels, around Cartesian axes over `x` and `y`.
+fn framed_chart<'a, DB, X, Y>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    x: X,
+    y: Y,
+) -> Result<ChartContext<'a, DB, Cartesian2d<X::CoordDescType, Y::CoordDescType>>, DrawingAreaErrorKind<DB::ErrorType>>
+where
+    DB: DrawingBackend,
+    X: AsRangedCoord,
+    Y: AsRangedCoord,
+{
+    ChartBuilder::on(root)
+        .caption(title, (FONT, TITLE_SIZE))
+        .margin(15)
+        .x_label_area_size(50)
+        .y_label_area_size(75)
+        .build_cartesian_2d(x, y)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Histogram
 
@@ -819,16 +847,7 @@ where
         .flatten()
         .copied()
         .chain(curve_points().map(|(_, y)| y));
-    let (y_lo, y_hi) = match bounds(y_values.chain([0.0])) {
-        Some((lo, hi)) if hi > lo => {
-            let pad = (hi - lo) * 0.08;
-            (
-                if lo < 0.0 { lo - pad } else { 0.0 },
-                if hi > 0.0 { hi + pad } else { 0.0 },
-            )
-        }
-        _ => (0.0, 1.0),
-    };
+    let (y_lo, y_hi) = zero_based_range(y_values);
 
     let y_label = match chart.y_label {
         "" if density => "density",
@@ -837,12 +856,7 @@ where
     };
     let x_ticks = linear_ticks(x_lo, x_hi);
     let y_ticks = linear_ticks(y_lo, y_hi);
-    let mut cc = ChartBuilder::on(root)
-        .caption(chart.title, (FONT, TITLE_SIZE))
-        .margin(15)
-        .x_label_area_size(50)
-        .y_label_area_size(75)
-        .build_cartesian_2d(x_lo..x_hi, y_lo..y_hi)?;
+    let mut cc = framed_chart(root, chart.title, x_lo..x_hi, y_lo..y_hi)?;
     cc.configure_mesh()
         .x_labels(TICKS)
         .y_labels(TICKS)
@@ -921,16 +935,7 @@ where
         let e = error(v, e).unwrap_or(0.0);
         [v - e, v + e]
     });
-    let (y_lo, y_hi) = match bounds(extents.chain([0.0])) {
-        Some((lo, hi)) if hi > lo => {
-            let pad = (hi - lo) * 0.08;
-            (
-                if lo < 0.0 { lo - pad } else { 0.0 },
-                if hi > 0.0 { hi + pad } else { 0.0 },
-            )
-        }
-        _ => (0.0, 1.0),
-    };
+    let (y_lo, y_hi) = zero_based_range(extents);
 
     // Roughly 690 px of plot width and 7.5 px per character of tick text. When slots are too
     // narrow for 8 characters, only every `stride`-th bar is labelled.
@@ -951,12 +956,7 @@ where
 
     // Integer ranges are inclusive in plotters, so `0..slots - 1` gives `slots` segments.
     let slots_u32 = u32::try_from(slots).map_err(|_| "too many bars to draw")?;
-    let mut cc = ChartBuilder::on(root)
-        .caption(chart.title, (FONT, TITLE_SIZE))
-        .margin(15)
-        .x_label_area_size(50)
-        .y_label_area_size(75)
-        .build_cartesian_2d((0..slots_u32 - 1).into_segmented(), y_lo..y_hi)?;
+    let mut cc = framed_chart(root, chart.title, (0..slots_u32 - 1).into_segmented(), y_lo..y_hi)?;
     cc.configure_mesh()
         .disable_x_mesh()
         .x_labels(slots)
