@@ -769,6 +769,10 @@ where
     Ok(())
 }
 
+/// A chart context over the coordinates `x` and `y` convert to.
+type FramedChart<'a, DB, X, Y> =
+    ChartContext<'a, DB, Cartesian2d<<X as AsRangedCoord>::CoordDescType, <Y as AsRangedCoord>::CoordDescType>>;
+
 /// The frame every line chart, histogram and bar chart shares: the title, a 15 px margin and
 /// room for the axis labels, around Cartesian axes over `x` and `y`.
 fn framed_chart<'a, DB, X, Y>(
@@ -776,7 +780,7 @@ fn framed_chart<'a, DB, X, Y>(
     title: &str,
     x: X,
     y: Y,
-) -> Result<ChartContext<'a, DB, Cartesian2d<X::CoordDescType, Y::CoordDescType>>, DrawingAreaErrorKind<DB::ErrorType>>
+) -> Result<FramedChart<'a, DB, X, Y>, DrawingAreaErrorKind<DB::ErrorType>>
 where
     DB: DrawingBackend,
     X: AsRangedCoord,
