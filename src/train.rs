@@ -622,28 +622,43 @@ pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, cent
 /// Reads metrics.csv rows up to and including `through` generations.
 pub fn read_metrics(path: &Path, through: u64) -> Result<Vec<MetricsRow>, TrainError> {
     let text = std::fs::read_to_string(path).map_err(|e| IoError::Os { path: path.display().to_string(), message: e.to_string() })?;
+    let rows = read_run_csv(path, &text, &[11], through)?;
+    Ok(rows
+        .iter()
+        .map(|f| MetricsRow {
+            generation: f[0] as u64,
+            fitness_mean: f[1],
+            fitness_std: f[2],
+            fitness_min: f[3],
+            fitness_max: f[4],
+            centre_fitness: f[5],
+            sigma_mean: f[6],
+            spikes_per_neuron_step: f[7],
+            member_steps: f[8] as u64,
+            episodes_per_s: f[9],
+            wall_s: f[10],
+        })
+        .collect())
+}
+
+/// The data lines of a per-generation CSV a run wrote (`text`, read from `path`; header skipped),
+/// as numbers, keeping the lines whose generation (column 0) is at most `through`. A line must
+/// have one of the `widths` column counts (the first is the current format); shorter lines are
+/// padded with NaN to the first width. Errors name the file and line.
+pub(crate) fn read_run_csv(path: &Path, text: &str, widths: &[usize], through: u64) -> Result<Vec<Vec<f64>>, TrainError> {
     let bad = |line: usize, m: &str| TrainError::Resume { path: path.display().to_string(), message: format!("line {line}: {m}") };
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        if f.len() != 11 {
-            return Err(bad(i + 1, "expected 11 columns"));
+        let fields: Vec<&str> = line.split(',').collect();
+        if !widths.contains(&fields.len()) {
+            return Err(bad(i + 1, &format!("expected {} columns", widths[0])));
         }
-        let num = |k: usize| f[k].parse::<f64>().map_err(|_| bad(i + 1, &format!("`{}` is not a number", f[k])));
-        let row = MetricsRow {
-            generation: num(0)? as u64,
-            fitness_mean: num(1)?,
-            fitness_std: num(2)?,
-            fitness_min: num(3)?,
-            fitness_max: num(4)?,
-            centre_fitness: num(5)?,
-            sigma_mean: num(6)?,
-            spikes_per_neuron_step: num(7)?,
-            member_steps: num(8)? as u64,
-            episodes_per_s: num(9)?,
-            wall_s: num(10)?,
-        };
-        if row.generation <= through {
+        let mut row = fields
+            .iter()
+            .map(|v| v.parse::<f64>().map_err(|_| bad(i + 1, &format!("`{v}` is not a number"))))
+            .collect::<Result<Vec<f64>, _>>()?;
+        row.resize(widths[0].max(row.len()), f64::NAN);
+        if row[0] as u64 <= through {
             rows.push(row);
         }
     }
@@ -697,4 +712,34 @@ pub(crate) fn plot_fitness(paths: &RunPaths, rows: &[MetricsRow], y_label: &str)
     ];
     let chart = Chart { title: "Fitness per generation", x_label: "generation", y_label, x_scale: Scale::Linear };
     plot::line_chart(&paths.fitness_plot, &chart, &series).map_err(|e| TrainError::Config(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str, widths: &[usize], through: u64) -> Result<Vec<Vec<f64>>, String> {
+        read_run_csv(Path::new("run/accuracy.csv"), text, widths, through).map_err(|e| e.to_string())
+    }
+
+    /// Lines after `through` are dropped, old shorter lines are padded with NaN.
+    #[test]
+    fn run_csv_keeps_generations_through_and_pads_old_lines() {
+        let text = "generation,a,b\n10,0.5,NaN\n20,0.25\n30,1,2\n";
+        let rows = read(text, &[3, 2], 20).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(&rows[0][..2], &[10.0, 0.5]);
+        assert!(rows[0][2].is_nan() && rows[1][2].is_nan());
+        assert_eq!(rows[1][1], 0.25);
+        assert_eq!(read("generation,a,b\n", &[3], 5).unwrap().len(), 0);
+    }
+
+    /// A wrong column count or a non-number names the file and line.
+    #[test]
+    fn run_csv_rejects_malformed_lines() {
+        let err = read("g,a,b\n10,1,2\n20,1\n", &[3], u64::MAX).unwrap_err();
+        assert!(err.contains("run/accuracy.csv") && err.contains("line 3") && err.contains("expected 3 columns"), "{err}");
+        let err = read("g,a,b\n10,x1,2\n", &[3], u64::MAX).unwrap_err();
+        assert!(err.contains("line 2") && err.contains("`x1` is not a number"), "{err}");
+    }
 }

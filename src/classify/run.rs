@@ -21,7 +21,7 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    finish_run, log_generation, summarise, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
+    finish_run, log_generation, read_run_csv, summarise, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
     Observer, RunPaths, SavedState, Summary, TrainError,
 };
 use serde::{Deserialize, Serialize};
@@ -377,29 +377,20 @@ fn write_accuracy(path: &Path, rows: &[AccuracyRow]) -> Result<(), IoError> {
 /// Reads accuracy.csv rows up to generation `through` (a missing file is empty).
 pub fn read_accuracy(path: &Path, through: u64) -> Result<Vec<AccuracyRow>, TrainError> {
     let Ok(text) = std::fs::read_to_string(path) else { return Ok(Vec::new()) };
-    let bad = |line: usize, m: &str| TrainError::Resume { path: path.display().to_string(), message: format!("line {line}: {m}") };
-    let mut rows = Vec::new();
-    for (i, line) in text.lines().enumerate().skip(1) {
-        let f: Vec<&str> = line.split(',').collect();
-        // 5 columns: runs written before the validation split existed.
-        if f.len() != 7 && f.len() != 5 {
-            return Err(bad(i + 1, "expected 7 columns"));
-        }
-        let num = |k: usize| f.get(k).map_or(Ok(f64::NAN), |v| v.parse::<f64>().map_err(|_| bad(i + 1, &format!("`{v}` is not a number"))));
-        let row = AccuracyRow {
-            generation: num(0)? as u64,
-            test_accuracy: num(1)?,
-            test_loss: num(2)?,
-            silent_fraction: num(3)?,
-            spikes_per_neuron_step: num(4)?,
-            validation_accuracy: num(5)?,
-            validation_loss: num(6)?,
-        };
-        if row.generation <= through {
-            rows.push(row);
-        }
-    }
-    Ok(rows)
+    // 5 columns: runs written before the validation split existed.
+    let rows = read_run_csv(path, &text, &[7, 5], through)?;
+    Ok(rows
+        .iter()
+        .map(|f| AccuracyRow {
+            generation: f[0] as u64,
+            test_accuracy: f[1],
+            test_loss: f[2],
+            silent_fraction: f[3],
+            spikes_per_neuron_step: f[4],
+            validation_accuracy: f[5],
+            validation_loss: f[6],
+        })
+        .collect())
 }
 
 /// Writes rates.safetensors: `generation` [E], `rates` [E, classes, neurons] (spikes per step),
