@@ -27,7 +27,7 @@ static WORLD: OnceLock<World> = OnceLock::new();
 pub fn init() -> Option<mpi::environment::Universe> {
     let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Serialized)?;
     if threading < mpi::Threading::Serialized {
-        eprintln!("warning: this MPI library gives threading level {threading:?}; hetero needs Serialized");
+        crate::io::report_line(&format!("warning: this MPI library gives threading level {threading:?}; hetero needs Serialized"));
     }
     let _ = WORLD.set(World(universe.world()));
     Some(universe)
@@ -86,7 +86,7 @@ pub fn maybe_fail(generation: u64) {
     let Ok(spec) = std::env::var("HETERO_MPI_FAIL") else { return };
     let Some((r, g)) = spec.split_once(':') else { return };
     if r.parse() == Ok(rank) && g.parse() == Ok(generation) {
-        eprintln!("error: rank {rank} failed at generation {generation} (simulated by HETERO_MPI_FAIL); the last checkpoint is intact, rerun with --resume");
+        crate::io::report_line(&format!("error: rank {rank} failed at generation {generation} (simulated by HETERO_MPI_FAIL); the last checkpoint is intact, rerun with --resume"));
         WORLD.get().expect("MPI initialised").0.abort(3);
     }
 }

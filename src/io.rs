@@ -7,6 +7,16 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Prints one line to stderr with a single `write` call. `eprintln!` writes each formatted
+/// piece separately, so under `mpirun` (which forwards every rank's stderr and prints its own
+/// banners) a message could arrive cut in two with other text in between.
+pub fn report_line(line: &str) {
+    let mut whole = String::with_capacity(line.len() + 1);
+    whole.push_str(line);
+    whole.push('\n');
+    let _ = std::io::stderr().lock().write_all(whole.as_bytes());
+}
+
 /// I/O errors, each naming the file.
 #[derive(Debug, thiserror::Error)]
 pub enum IoError {

@@ -354,7 +354,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("error: internal error{at}: {} (please report)", msg.replace('\n', " "));
+        hetero::io::report_line(&format!("error: internal error{at}: {} (please report)", msg.replace('\n', " ")));
     }));
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -366,14 +366,14 @@ fn main() -> ExitCode {
             }
             let text = e.render().to_string();
             let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see --help)");
+            hetero::io::report_line(&format!("{first} (see --help)"));
             return ExitCode::from(2);
         }
     };
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure(m)) => {
-            eprintln!("error: {}", m.replace('\n', " "));
+            hetero::io::report_line(&format!("error: {}", m.replace('\n', " ")));
             ExitCode::from(2)
         }
     }
