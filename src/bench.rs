@@ -77,7 +77,12 @@ fn time_generations<E: Environment>(config: &Config, env: &E, generations: u64) 
 
 /// As [`time_generations`], also returning how much a monotone counter `probe` (for instance
 /// seconds spent in physics) grew during the median generation.
-fn time_generations_probed<E: Environment>(config: &Config, env: &E, generations: u64, probe: &dyn Fn() -> f64) -> (f64, f64, f64, f64) {
+fn time_generations_probed<E: Environment>(
+    config: &Config,
+    env: &E,
+    generations: u64,
+    probe: &dyn Fn() -> f64,
+) -> (f64, f64, f64, f64) {
     let model = Model::new(config, env);
     let centre = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre, 0);
@@ -92,7 +97,12 @@ fn time_generations_probed<E: Environment>(config: &Config, env: &E, generations
         let before = probe();
         strategy.ask(g, &mut pop);
         let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &pop, p);
-        let r = evaluate(env, &params, config.env.episodes, EpisodeSource { seed: 0, stream: Stream::EnvReset, generation: g });
+        let r = evaluate(
+            env,
+            &params,
+            config.env.episodes,
+            EpisodeSource { seed: 0, stream: Stream::EnvReset, generation: g },
+        );
         let fitness = r.member_means();
         strategy.tell(&fitness);
         times.push(t.elapsed().as_secs_f64());
@@ -226,7 +236,12 @@ pub struct MnistBenchRow {
 /// MNIST generations from the initial centre (pop `population`, batch 1024, 4 steps) for each
 /// `(mode, hidden)`, median over `generations` generations. `dataset` = None uses random pixels
 /// of MNIST's shape (spike rates, and so the output cost, then differ from real data).
-pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize, dataset: Option<&crate::data::Dataset>) -> Vec<MnistBenchRow> {
+pub fn mnist(
+    cases: &[(GenomeMode, usize)],
+    generations: u64,
+    population: usize,
+    dataset: Option<&crate::data::Dataset>,
+) -> Vec<MnistBenchRow> {
     use rand::Rng;
     let synthetic;
     let data = match dataset {
@@ -249,7 +264,11 @@ pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize,
     for &(mode, hidden) in cases {
         let config = bench_config(
             "mnist-neuron-4096",
-            &[format!("network.hidden={hidden}"), format!("genome.mode={}", mode_name(mode)), format!("strategy.population={population}")],
+            &[
+                format!("network.hidden={hidden}"),
+                format!("genome.mode={}", mode_name(mode)),
+                format!("strategy.population={population}"),
+            ],
         );
         let model = crate::classify::classifier_model(&config, data);
         let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), 0);
@@ -264,17 +283,27 @@ pub fn mnist(cases: &[(GenomeMode, usize)], generations: u64, population: usize,
 pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, crate::train::TrainError> {
     use crate::train::{restore_checkpoint, RunPaths, TrainError};
     let paths = RunPaths::new(dir);
-    let config = ConfigTree::load(&paths.config.display().to_string()).and_then(|t| t.finish()).map_err(|e| TrainError::Config(e.to_string()))?;
+    let config = ConfigTree::load(&paths.config.display().to_string())
+        .and_then(|t| t.finish())
+        .map_err(|e| TrainError::Config(e.to_string()))?;
     let data = crate::classify::load_dataset(&config)?;
     let model = crate::classify::classifier_model(&config, &data);
-    let mut strategy = config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), config.run.seed);
+    let mut strategy =
+        config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), config.run.seed);
     let start = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?.generation;
     Ok(mnist_generations(&config, &model, strategy.as_mut(), &data, start, generations))
 }
 
 /// Times `generations` training generations (ask, minibatch, decode, projection, dynamics,
 /// tell) of `strategy` from generation `first`; the centre's own evaluation is not timed.
-fn mnist_generations(config: &Config, model: &Model, strategy: &mut dyn crate::strategy::Strategy, data: &crate::data::Dataset, first: u64, generations: u64) -> MnistBenchRow {
+fn mnist_generations(
+    config: &Config,
+    model: &Model,
+    strategy: &mut dyn crate::strategy::Strategy,
+    data: &crate::data::Dataset,
+    first: u64,
+    generations: u64,
+) -> MnistBenchRow {
     use crate::classify::{currents_from_pixels, draw_minibatch, evaluate, project_batch};
     let (layout, fixed, hidden, inputs) = (&model.layout, &model.fixed, model.shape.hidden, model.shape.inputs);
     let batch = config.data.batch_size.min(data.train_len());
@@ -331,13 +360,24 @@ pub fn reservoir(json: bool) -> Vec<String> {
     let mut lines = Vec::new();
     if !json {
         lines.push("reservoir state collection, 1 thread, lognormal τ (CV 1), one white-noise input channel; a neuron-step is one Euler update of one neuron".to_string());
-        lines.push(format!("{:<8} {:>5} {:>5} {:>7} {:>10} {:>16} {:>14}", "network", "N", "p", "kernel", "samples", "neuron-steps/s", "samples/s"));
+        lines.push(format!(
+            "{:<8} {:>5} {:>5} {:>7} {:>10} {:>16} {:>14}",
+            "network", "N", "p", "kernel", "samples", "neuron-steps/s", "samples/s"
+        ));
     }
     for kind in [Kind::Rate, Kind::Spiking] {
         for n in [100usize, 400, 1600] {
             for p in [0.1, 1.0] {
-                let profile = Profile { family: Family::LogNormal, mean_ms: if kind == Kind::Rate { 5.0 } else { 25.0 }, cv: 1.0 };
-                let mut c = if kind == Kind::Rate { ReservoirConfig::rate(n, profile) } else { ReservoirConfig::spiking(n, profile) };
+                let profile = Profile {
+                    family: Family::LogNormal,
+                    mean_ms: if kind == Kind::Rate { 5.0 } else { 25.0 },
+                    cv: 1.0,
+                };
+                let mut c = if kind == Kind::Rate {
+                    ReservoirConfig::rate(n, profile)
+                } else {
+                    ReservoirConfig::spiking(n, profile)
+                };
                 c.p_connect = p;
                 let r = Reservoir::build(&c, 0).expect("valid config");
                 let kernel = match r.recurrent {
@@ -360,7 +400,16 @@ pub fn reservoir(json: bool) -> Vec<String> {
                 if json {
                     lines.push(serde_json::json!({"bench": "reservoir", "network": kind.name(), "n": n, "p": p, "kernel": kernel, "samples": samples, "neuron_steps_per_s": steps, "samples_per_s": samples as f64 / s}).to_string());
                 } else {
-                    lines.push(format!("{:<8} {:>5} {:>5} {:>7} {:>10} {:>16.3e} {:>14.1}", kind.name(), n, p, kernel, samples, steps, samples as f64 / s));
+                    lines.push(format!(
+                        "{:<8} {:>5} {:>5} {:>7} {:>10} {:>16.3e} {:>14.1}",
+                        kind.name(),
+                        n,
+                        p,
+                        kernel,
+                        samples,
+                        steps,
+                        samples as f64 / s
+                    ));
                 }
             }
         }
@@ -377,7 +426,13 @@ pub fn reservoir(json: bool) -> Vec<String> {
     let mut times = Vec::new();
     for _ in 0..3 {
         let start = Instant::now();
-        std::hint::black_box(fit(xs.subrows(0, t), ys.subrows(0, t), xs.subrows(t, tv), ys.subrows(t, tv), &LAMBDA_GRID));
+        std::hint::black_box(fit(
+            xs.subrows(0, t),
+            ys.subrows(0, t),
+            xs.subrows(t, tv),
+            ys.subrows(t, tv),
+            &LAMBDA_GRID,
+        ));
         times.push(start.elapsed().as_secs_f64());
     }
     let s = times[median_index(&times)];
@@ -438,7 +493,11 @@ pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<Loc
     use crate::env::mujoco::{Ant, HalfCheetah, Hopper, MujocoEnv, Task, Walker2d};
     fn go<T: Task>(env: MujocoEnv<T>, population: usize, generations: u64) -> Result<LocomotionBench, String> {
         let mut t = ConfigTree::load("halfcheetah").map_err(|e| e.to_string())?;
-        for set in [format!("env.name=\"{}\"", T::NAME), "network.hidden=64".into(), format!("strategy.population={population}")] {
+        for set in [
+            format!("env.name=\"{}\"", T::NAME),
+            "network.hidden=64".into(),
+            format!("strategy.population={population}"),
+        ] {
             t.set(&set).map_err(|e| e.to_string())?;
         }
         let config = t.finish().map_err(|e| e.to_string())?;
@@ -446,7 +505,8 @@ pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<Loc
         // The raw loop before and after the generations, averaged, so that drift in the machine's
         // speed during the bench affects both sides alike.
         let raw_before = env.raw_steps_per_s(100_000);
-        let (s, steps, _, physics_s) = time_generations_probed(&config, &env, generations, &crate::env::mujoco::physics_seconds);
+        let (s, steps, _, physics_s) =
+            time_generations_probed(&config, &env, generations, &crate::env::mujoco::physics_seconds);
         let raw = 0.5 * (raw_before + env.raw_steps_per_s(100_000));
         // Generation 0 again, its episodes recorded, then replayed in a bare mj_step loop.
         let recorder = Recorder { env: &env, done: Mutex::new(Vec::new()) };

@@ -166,16 +166,22 @@ impl ConfigTree {
         }
         let path = Path::new(name_or_path);
         if path.extension().is_some_and(|e| e == "toml") || path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read { path: name_or_path.into(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read { path: name_or_path.into(), message: e.to_string() })?;
             return Self::parse(&text, name_or_path);
         }
-        Err(ConfigError::UnknownPreset { name: name_or_path.into(), known: PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", ") })
+        Err(ConfigError::UnknownPreset {
+            name: name_or_path.into(),
+            known: PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", "),
+        })
     }
 
     /// Parses TOML text and fills in every default.
     pub fn parse(text: &str, source_name: &str) -> Result<Self, ConfigError> {
-        let parse_err = |message: String| ConfigError::Parse { source_name: source_name.into(), message: one_line(&message) };
-        let config: Config = toml::from_str(text).map_err(|e| parse_err(e.message().to_string() + &location(text, e.span())))?;
+        let parse_err =
+            |message: String| ConfigError::Parse { source_name: source_name.into(), message: one_line(&message) };
+        let config: Config =
+            toml::from_str(text).map_err(|e| parse_err(e.message().to_string() + &location(text, e.span())))?;
         let tree = toml::Value::try_from(&config).map_err(|e| parse_err(e.to_string()))?;
         Ok(Self { source_name: source_name.into(), tree })
     }
@@ -193,8 +199,10 @@ impl ConfigTree {
         if node.is_table() {
             return Err(unknown());
         }
-        let parsed: Option<toml::Value> = toml::from_str::<toml::Table>(&format!("v = {raw}")).ok().and_then(|mut t| t.remove("v"));
-        let wrong = |expected: &str| ConfigError::WrongType { key: key.into(), value: raw.into(), expected: expected.into() };
+        let parsed: Option<toml::Value> =
+            toml::from_str::<toml::Table>(&format!("v = {raw}")).ok().and_then(|mut t| t.remove("v"));
+        let wrong =
+            |expected: &str| ConfigError::WrongType { key: key.into(), value: raw.into(), expected: expected.into() };
         let new = match (&*node, parsed) {
             (toml::Value::Integer(_), Some(v @ toml::Value::Integer(_))) => v,
             (toml::Value::Integer(_), _) => return Err(wrong("an integer")),
@@ -207,7 +215,11 @@ impl ConfigTree {
             (toml::Value::String(_), _) => toml::Value::String(raw.into()),
             (toml::Value::Array(_), Some(v @ toml::Value::Array(_))) => v,
             (toml::Value::Array(_), _) => toml::Value::Array(
-                raw.split(',').map(str::trim).filter(|s| !s.is_empty()).map(|s| toml::Value::String(s.into())).collect(),
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| toml::Value::String(s.into()))
+                    .collect(),
             ),
             _ => return Err(wrong("a value of the key's type")),
         };
@@ -223,11 +235,10 @@ impl ConfigTree {
 
     /// The finished, validated configuration.
     pub fn finish(&self) -> Result<Config, ConfigError> {
-        let config: Config = self
-            .tree
-            .clone()
-            .try_into()
-            .map_err(|e: toml::de::Error| ConfigError::Parse { source_name: self.source_name.clone(), message: one_line(e.message()) })?;
+        let config: Config = self.tree.clone().try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            source_name: self.source_name.clone(),
+            message: one_line(e.message()),
+        })?;
         config.validate()?;
         Ok(config)
     }
@@ -248,13 +259,23 @@ impl Config {
     // `!(x > y)` on purpose: it also refuses NaN.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |field: &str, value: String, reason: &str| Err(ConfigError::Invalid { field: field.into(), value, reason: reason.into() });
+        let invalid = |field: &str, value: String, reason: &str| {
+            Err(ConfigError::Invalid { field: field.into(), value, reason: reason.into() })
+        };
         let dataset = self.env.name.parse::<crate::data::DatasetName>().is_ok();
         if !ENV_NAMES.contains(&self.env.name.as_str()) && !dataset {
-            return invalid("env.name", self.env.name.clone(), &format!("unknown environment (known: {}; datasets: mnist, fashion-mnist)", ENV_NAMES.join(", ")));
+            return invalid(
+                "env.name",
+                self.env.name.clone(),
+                &format!("unknown environment (known: {}; datasets: mnist, fashion-mnist)", ENV_NAMES.join(", ")),
+            );
         }
         if dataset {
-            for (field, value) in [("data.batch_size", self.data.batch_size), ("data.steps", self.data.steps), ("data.test_every", self.data.test_every as usize)] {
+            for (field, value) in [
+                ("data.batch_size", self.data.batch_size),
+                ("data.steps", self.data.steps),
+                ("data.test_every", self.data.test_every as usize),
+            ] {
                 if value == 0 {
                     return invalid(field, "0".into(), "must be at least 1");
                 }
@@ -283,12 +304,21 @@ impl Config {
         if !(self.network.dt_ms > 0.0) {
             return invalid("network.dt_ms", self.network.dt_ms.to_string(), "must be positive");
         }
-        let tau_searched = self.genome.mode != GenomeMode::Weight && self.genome.properties.contains(&crate::network::Property::Tau);
+        let tau_searched =
+            self.genome.mode != GenomeMode::Weight && self.genome.properties.contains(&crate::network::Property::Tau);
         if tau_searched && !(self.network.tau_ms > self.network.dt_ms) {
-            return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)");
+            return invalid(
+                "network.tau_ms",
+                self.network.tau_ms.to_string(),
+                "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)",
+            );
         }
         if !(self.network.tau_ms >= self.network.dt_ms) {
-            return invalid("network.tau_ms", self.network.tau_ms.to_string(), "must be at least network.dt_ms (τ = Δt: no memory)");
+            return invalid(
+                "network.tau_ms",
+                self.network.tau_ms.to_string(),
+                "must be at least network.dt_ms (τ = Δt: no memory)",
+            );
         }
         for p in crate::network::Property::ALL {
             let scale = self.genome.scale.of(p);

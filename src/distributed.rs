@@ -27,7 +27,9 @@ static WORLD: OnceLock<World> = OnceLock::new();
 pub fn init() -> Option<mpi::environment::Universe> {
     let (universe, threading) = mpi::initialize_with_threading(mpi::Threading::Serialized)?;
     if threading < mpi::Threading::Serialized {
-        crate::io::report_line(&format!("warning: this MPI library gives threading level {threading:?}; hetero needs Serialized"));
+        crate::io::report_line(&format!(
+            "warning: this MPI library gives threading level {threading:?}; hetero needs Serialized"
+        ));
     }
     let _ = WORLD.set(World(universe.world()));
     Some(universe)
@@ -59,11 +61,14 @@ pub fn gather(local: &RolloutResult, members: usize) -> RolloutResult {
     let size = w.size() as usize;
     let e = local.episodes;
     let counts: Vec<i32> = (0..size).map(|r| share(members, r, size)).map(|(lo, hi)| ((hi - lo) * e) as i32).collect();
-    let displs: Vec<i32> = counts.iter().scan(0, |acc, &c| {
-        let d = *acc;
-        *acc += c;
-        Some(d)
-    }).collect();
+    let displs: Vec<i32> = counts
+        .iter()
+        .scan(0, |acc, &c| {
+            let d = *acc;
+            *acc += c;
+            Some(d)
+        })
+        .collect();
     let mut returns = vec![0.0f64; members * e];
     let mut steps = vec![0u32; members * e];
     {
@@ -76,7 +81,13 @@ pub fn gather(local: &RolloutResult, members: usize) -> RolloutResult {
     }
     let mut totals = [0u64; 2];
     w.all_reduce_into(&[local.hidden_spikes, local.simulated_steps][..], &mut totals[..], SystemOperation::sum());
-    RolloutResult { lane_returns: returns, lane_steps: steps, hidden_spikes: totals[0], simulated_steps: totals[1], episodes: e }
+    RolloutResult {
+        lane_returns: returns,
+        lane_steps: steps,
+        hidden_spikes: totals[0],
+        simulated_steps: totals[1],
+        episodes: e,
+    }
 }
 
 /// Test hook: `HETERO_MPI_FAIL=rank:generation` makes that rank fail at the start of that

@@ -98,19 +98,31 @@ pub const METADATA_KEY: &str = "hetero";
 /// content always gives the same bytes.
 pub fn save_arrays(path: &Path, arrays: &[(String, Array)], metadata: &HashMap<String, String>) -> Result<(), IoError> {
     let sorted: std::collections::BTreeMap<&String, &String> = metadata.iter().collect();
-    let packed = HashMap::from([(METADATA_KEY.to_string(), serde_json::to_string(&sorted).expect("strings serialise"))]);
+    let packed =
+        HashMap::from([(METADATA_KEY.to_string(), serde_json::to_string(&sorted).expect("strings serialise"))]);
     let bytes: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = arrays
         .iter()
         .map(|(name, a)| match a {
-            Array::F32(shape, v) => (name.clone(), Dtype::F32, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
-            Array::F64(shape, v) => (name.clone(), Dtype::F64, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect()),
+            Array::F32(shape, v) => {
+                (name.clone(), Dtype::F32, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())
+            }
+            Array::F64(shape, v) => {
+                (name.clone(), Dtype::F64, shape.clone(), v.iter().flat_map(|x| x.to_le_bytes()).collect())
+            }
         })
         .collect();
     let views: Vec<(String, TensorView<'_>)> = bytes
         .iter()
-        .map(|(n, d, s, b)| Ok((n.clone(), TensorView::new(*d, s.clone(), b).map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?)))
+        .map(|(n, d, s, b)| {
+            Ok((
+                n.clone(),
+                TensorView::new(*d, s.clone(), b)
+                    .map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?,
+            ))
+        })
         .collect::<Result<_, IoError>>()?;
-    let data = safetensors::serialize(views, &Some(packed)).map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?;
+    let data = safetensors::serialize(views, &Some(packed))
+        .map_err(|e| IoError::Format { path: path.display().to_string(), message: e.to_string() })?;
     write_atomic(path, &data)
 }
 
@@ -126,7 +138,8 @@ pub fn load_arrays(path: &Path) -> Result<(Arrays, Metadata), IoError> {
     let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
     let raw = meta.metadata().clone().unwrap_or_default();
     let metadata: Metadata = match raw.get(METADATA_KEY) {
-        Some(json) => serde_json::from_str(json).map_err(|e| fmt(format!("metadata `{METADATA_KEY}` is not a JSON object of strings ({e})")))?,
+        Some(json) => serde_json::from_str(json)
+            .map_err(|e| fmt(format!("metadata `{METADATA_KEY}` is not a JSON object of strings ({e})")))?,
         None => raw,
     };
     let st = SafeTensors::deserialize(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
@@ -135,8 +148,12 @@ pub fn load_arrays(path: &Path) -> Result<(Arrays, Metadata), IoError> {
         let shape = view.shape().to_vec();
         let data = view.data();
         let array = match view.dtype() {
-            Dtype::F32 => Array::F32(shape, data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect()),
-            Dtype::F64 => Array::F64(shape, data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect()),
+            Dtype::F32 => {
+                Array::F32(shape, data.chunks_exact(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect())
+            }
+            Dtype::F64 => {
+                Array::F64(shape, data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect())
+            }
             other => return Err(fmt(format!("array `{name}` has unsupported type {other:?}"))),
         };
         out.insert(name, array);
@@ -165,7 +182,11 @@ mod tests {
         assert_eq!(m["generation"], "7");
         assert!(!dir.join("a.safetensors.tmp").exists());
         let bytes = std::fs::read(&path).unwrap();
-        let meta2 = HashMap::from([("b".to_string(), "2".to_string()), ("a".to_string(), "1".to_string()), ("c".to_string(), "3".to_string())]);
+        let meta2 = HashMap::from([
+            ("b".to_string(), "2".to_string()),
+            ("a".to_string(), "1".to_string()),
+            ("c".to_string(), "3".to_string()),
+        ]);
         save_arrays(&path, &arrays, &meta2).unwrap();
         let first = std::fs::read(&path).unwrap();
         for _ in 0..5 {

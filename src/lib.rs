@@ -8,8 +8,8 @@
 
 pub mod analysis;
 pub mod bench;
-pub mod config;
 pub mod classify;
+pub mod config;
 pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;

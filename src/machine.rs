@@ -24,7 +24,13 @@ impl Machine {
     /// Reads the machine's facts.
     pub fn detect() -> Self {
         let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
-        let field = |name: &str| cpuinfo.lines().find(|l| l.starts_with(name)).and_then(|l| l.split(':').nth(1)).map(|v| v.trim().to_string());
+        let field = |name: &str| {
+            cpuinfo
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|v| v.trim().to_string())
+        };
         let (vector_isa, f32_lanes, fma) = detect_isa();
         Self {
             model: field("model name").unwrap_or_else(|| "unknown".into()),

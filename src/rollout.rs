@@ -96,7 +96,8 @@ impl LayerRows {
         // Rows are copied into locals so the compiler knows nothing aliases, and vectorises.
         let mut total = *count;
         for i in 0..self.v.len() {
-            let (v, c, d, g, dr, th, vr) = (self.v[i], current[i], self.decay[i], self.gain[i], self.drive[i], self.v_th[i], self.v_rest[i]);
+            let (v, c, d, g, dr, th, vr) =
+                (self.v[i], current[i], self.decay[i], self.gain[i], self.drive[i], self.v_th[i], self.v_rest[i]);
             let mut v_next: Row = [0.0; SLOTS];
             let mut s: Row = [0.0; SLOTS];
             for k in 0..SLOTS {
@@ -295,7 +296,9 @@ fn run_group_slots<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
             }
             let mut c: Row = [0.0; SLOTS];
             for k in 0..SLOTS {
-                c[k] = ((part[0][k] + part[4][k]) + (part[1][k] + part[5][k])) + ((part[2][k] + part[6][k]) + (part[3][k] + part[7][k])) + part[8][k];
+                c[k] = ((part[0][k] + part[4][k]) + (part[1][k] + part[5][k]))
+                    + ((part[2][k] + part[6][k]) + (part[3][k] + part[7][k]))
+                    + part[8][k];
             }
             s.current_out[o] = c;
         }
@@ -405,7 +408,12 @@ pub fn project_rows(x: &[f32], k: usize, w: &[f32], n: usize, out: &mut [f32]) {
 }
 
 /// Evaluates every member of `params` for `episodes` episodes on `env`.
-pub fn evaluate<E: Environment>(env: &E, params: &PopulationParams, episodes: usize, source: EpisodeSource) -> RolloutResult {
+pub fn evaluate<E: Environment>(
+    env: &E,
+    params: &PopulationParams,
+    episodes: usize,
+    source: EpisodeSource,
+) -> RolloutResult {
     evaluate_normalized(env, params, episodes, source, None).0
 }
 
@@ -511,7 +519,13 @@ fn run_chunk<E: Environment>(group: &Group<'_, E>, out: LaneOutputs<'_>) {
         } else {
             for (slot, &lane) in s.live.iter().enumerate() {
                 let w_in = params.member(member_of(lane)).w_in;
-                project_rows(&s.obs[slot * n_in..(slot + 1) * n_in], n_in, w_in, n_hid, &mut s.current_hidden[slot * n_hid..(slot + 1) * n_hid]);
+                project_rows(
+                    &s.obs[slot * n_in..(slot + 1) * n_in],
+                    n_in,
+                    w_in,
+                    n_hid,
+                    &mut s.current_hidden[slot * n_hid..(slot + 1) * n_hid],
+                );
             }
         }
         let mut slot = 0;
@@ -610,7 +624,9 @@ pub fn decode<'a>(space: ActionSpace, v_out: &[f32], buffer: &'a mut [f32]) -> A
 mod tests {
     use super::*;
     use crate::env::CartPole;
-    use crate::network::{FixedWeights, GenomeConfig, GenomeLayout, GenomeMode, NetworkConfig, NetworkShape, OutputLayer};
+    use crate::network::{
+        FixedWeights, GenomeConfig, GenomeLayout, GenomeMode, NetworkConfig, NetworkShape, OutputLayer,
+    };
 
     fn population(mode: GenomeMode, members: usize) -> (GenomeLayout, NetworkConfig, FixedWeights, Vec<f32>) {
         let net = NetworkConfig { hidden: 16, ..Default::default() };
@@ -620,7 +636,9 @@ mod tests {
         let centre = layout.initial_centre(&net, &fixed);
         let mut genomes = Vec::new();
         for m in 0..members {
-            genomes.extend(centre.iter().enumerate().map(|(i, &x)| x + 0.3 * (((m * 31 + i * 7) % 13) as f32 / 13.0 - 0.5)));
+            genomes.extend(
+                centre.iter().enumerate().map(|(i, &x)| x + 0.3 * (((m * 31 + i * 7) % 13) as f32 / 13.0 - 0.5)),
+            );
         }
         (layout, net, fixed, genomes)
     }
@@ -704,7 +722,11 @@ mod tests {
         let fixed = FixedWeights::lecun(shape, 0);
         let layout = GenomeLayout::new(shape, OutputLayer::Leaky, &GenomeConfig::default());
         let centre = layout.initial_centre(&net, &fixed);
-        let genomes: Vec<f32> = (0..8).flat_map(|m| centre.iter().enumerate().map(move |(i, &x)| x + 0.2 * (((m * 7 + i * 3) % 11) as f32 / 11.0 - 0.5))).collect();
+        let genomes: Vec<f32> = (0..8)
+            .flat_map(|m| {
+                centre.iter().enumerate().map(move |(i, &x)| x + 0.2 * (((m * 7 + i * 3) % 11) as f32 / 11.0 - 0.5))
+            })
+            .collect();
         let params = PopulationParams::build(&layout, &net, &fixed, &genomes, 8);
         let env = MemoryChain::new(4, 1, 1000);
         let source = EpisodeSource { seed: 2, stream: Stream::EnvReset, generation: 1 };
@@ -715,11 +737,19 @@ mod tests {
         for e in 0..16 {
             let initial = env.reset(&mut stream_rng(2, Stream::EnvReset, [1, e as u64, 0]));
             for m in 0..8 {
-                let one = PopulationParams::build(&layout, &net, &fixed, &genomes[m * layout.dim..(m + 1) * layout.dim], 1);
+                let one =
+                    PopulationParams::build(&layout, &net, &fixed, &genomes[m * layout.dim..(m + 1) * layout.dim], 1);
                 let mut r = vec![0.0];
                 let mut st = vec![0u32];
                 let mut sp = vec![0u64];
-                let group = Group { env: &env, params: &one, episodes: 1, initial: std::slice::from_ref(&initial), first: 0, norm: None };
+                let group = Group {
+                    env: &env,
+                    params: &one,
+                    episodes: 1,
+                    initial: std::slice::from_ref(&initial),
+                    first: 0,
+                    norm: None,
+                };
                 run_chunk(&group, LaneOutputs { returns: &mut r, steps: &mut st, spikes: &mut sp, obs_sums: &mut [] });
                 assert_eq!(all.lane_returns[m * 16 + e], r[0], "member {m} episode {e}");
             }

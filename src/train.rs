@@ -14,7 +14,7 @@
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::Config;
 use crate::env::obs_norm::{ObsNormalizer, ObsSums};
-use crate::env::{visit_env, Environment, EnvVisitor};
+use crate::env::{visit_env, EnvVisitor, Environment};
 use crate::io::{load_arrays, save_arrays, write_atomic, Array, IoError};
 use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
@@ -199,8 +199,10 @@ impl Observer for Progress {
             bar.set_length(info.generations);
             bar.set_position(info.start_generation);
             bar.set_style(
-                indicatif::ProgressStyle::with_template("{bar:30.cyan/blue} gen {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]")
-                    .expect("valid template"),
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} gen {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+                )
+                .expect("valid template"),
             );
         }
     }
@@ -232,21 +234,35 @@ impl Observer for Progress {
             (None, Some(t)) => format!("; centre never reached {t}"),
             _ => String::new(),
         };
-        println!("done: centre fitness {:.2} (best {:.2}) after {} generations in {:.1} s{solved}", s.final_centre_fitness, s.best_centre_fitness, s.generations, s.wall_s);
+        println!(
+            "done: centre fitness {:.2} (best {:.2}) after {} generations in {:.1} s{solved}",
+            s.final_centre_fitness, s.best_centre_fitness, s.generations, s.wall_s
+        );
     }
 }
 
 /// Trains `config` into `out_dir` (created if needed) on a pool of `run.threads` threads;
 /// resumes from its checkpoint if `resume`.
-pub fn train(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+pub fn train(
+    config: &Config,
+    out_dir: &Path,
+    resume: bool,
+    observers: &mut [&mut dyn Observer],
+) -> Result<Summary, TrainError> {
     let threads = if config.run.threads == 0 { rayon::current_num_threads() } else { config.run.threads };
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| TrainError::Threads(e.to_string()))?;
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| TrainError::Threads(e.to_string()))?;
     pool.install(|| train_in_current_pool(config, out_dir, resume, observers))
 }
 
 /// As [`train`], on the rayon pool the caller is in (`run.threads` is ignored): many runs can then
 /// share one pool, as `hetero reproduce` does. Results are the same either way.
-pub fn train_in_current_pool(config: &Config, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+pub fn train_in_current_pool(
+    config: &Config,
+    out_dir: &Path,
+    resume: bool,
+    observers: &mut [&mut dyn Observer],
+) -> Result<Summary, TrainError> {
     if crate::classify::is_classification(config) {
         let dataset = crate::classify::load_dataset(config)?;
         return crate::classify::train_classifier(config, &dataset, out_dir, resume, observers);
@@ -283,14 +299,25 @@ pub struct Model {
 impl Model {
     /// Builds the network of `config` for `env`.
     pub fn new<E: Environment>(config: &Config, env: &E) -> Self {
-        let shape = NetworkShape { inputs: env.observation_size(), hidden: config.network.hidden, outputs: env.action_space().outputs() };
+        let shape = NetworkShape {
+            inputs: env.observation_size(),
+            hidden: config.network.hidden,
+            outputs: env.action_space().outputs(),
+        };
         let fixed = FixedWeights::lecun(shape, config.run.seed);
         let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
         Self { shape, fixed, layout }
     }
 
     /// Mean return of one genome over `episodes` episodes from `source`, and its spike count.
-    pub fn evaluate_genome<E: Environment>(&self, config: &Config, env: &E, genome: &[f32], episodes: usize, source: EpisodeSource) -> Vec<f64> {
+    pub fn evaluate_genome<E: Environment>(
+        &self,
+        config: &Config,
+        env: &E,
+        genome: &[f32],
+        episodes: usize,
+        source: EpisodeSource,
+    ) -> Vec<f64> {
         let params = PopulationParams::build(&self.layout, &config.network, &self.fixed, genome, 1);
         evaluate(env, &params, episodes, source).lane_returns
     }
@@ -355,12 +382,19 @@ fn evaluate_population<E: Environment>(
     {
         if let Some((rank, size)) = crate::distributed::ranks() {
             let (lo, hi) = crate::distributed::share(members, rank, size);
-            let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[lo * d..hi * d], hi - lo);
+            let params = PopulationParams::build(
+                &model.layout,
+                &config.network,
+                &model.fixed,
+                &population[lo * d..hi * d],
+                hi - lo,
+            );
             let local = evaluate(env, &params, config.env.episodes, source);
             return (crate::distributed::gather(&local, members), ObsSums::default());
         }
     }
-    let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[..members * d], members);
+    let params =
+        PopulationParams::build(&model.layout, &config.network, &model.fixed, &population[..members * d], members);
     evaluate_normalized(env, &params, config.env.episodes, source, norm)
 }
 
@@ -388,7 +422,8 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         return Err(TrainError::Config("env.normalize_obs: not supported across MPI ranks (run one process)".into()));
     }
     if writer {
-        std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(out_dir)
+            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
     }
 
     let mut rows: Vec<MetricsRow> = Vec::new();
@@ -399,11 +434,17 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
         (start, wall_before) = (saved.generation, saved.wall_s);
         if norm.is_some() {
-            norm = Some(load_obs_norm(&saved.arrays).ok_or_else(|| bad("no obs_norm arrays (env.normalize_obs is on)".into()))?);
+            norm = Some(
+                load_obs_norm(&saved.arrays)
+                    .ok_or_else(|| bad("no obs_norm arrays (env.normalize_obs is on)".into()))?,
+            );
         }
         rows = read_metrics(&paths.metrics, start)?;
         if start >= config.run.generations {
-            return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
+            return Err(bad(format!(
+                "already at generation {start} of {}; raise --generations to continue",
+                config.run.generations
+            )));
         }
     }
     let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
@@ -425,7 +466,14 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
         let centre_source = EpisodeSource { seed: config.run.seed, stream: Stream::CentreEval, generation: g };
         // The centre sees the statistics its population was evaluated with (EvoJAX updates them
         // after the generation); then this generation's observations enter the statistics.
-        let centre_returns = model.evaluate_genome_normalized(config, env, &centre, config.env.eval_episodes, centre_source, norm.as_ref());
+        let centre_returns = model.evaluate_genome_normalized(
+            config,
+            env,
+            &centre,
+            config.env.eval_episodes,
+            centre_source,
+            norm.as_ref(),
+        );
         if let Some(n) = norm.as_mut() {
             n.update(&sums);
         }
@@ -445,13 +493,20 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
             wall_s: wall_before + t0.elapsed().as_secs_f64(),
         };
         log_generation(&mut metrics_file, &paths, observers, &row)?;
-        let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count() as u64
+        let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count()
+            as u64
             + (row.centre_fitness >= config.run.stop_fitness) as u64;
         rows.push(row);
         let stop_now = solved_streak >= config.run.stop_patience;
         let last = g + 1 == config.run.generations || stop_now;
         if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
-            let saved = SavedState { strategy: strategy.as_ref(), generation: g + 1, wall_s: wall_before + t0.elapsed().as_secs_f64(), centre: &centre, norm: norm.as_ref() };
+            let saved = SavedState {
+                strategy: strategy.as_ref(),
+                generation: g + 1,
+                wall_s: wall_before + t0.elapsed().as_secs_f64(),
+                centre: &centre,
+                norm: norm.as_ref(),
+            };
             save_run_state(&paths, &metrics_file, config, &model, &saved)?;
         }
         if stop_now {
@@ -465,9 +520,15 @@ fn run<E: Environment>(env: &E, v: TrainVisitor<'_, '_>) -> Result<Summary, Trai
 }
 
 /// Appends `row` to metrics.csv (when this process writes) and tells the observers.
-pub(crate) fn log_generation(metrics_file: &mut Option<std::fs::File>, paths: &RunPaths, observers: &mut [&mut dyn Observer], row: &MetricsRow) -> Result<(), IoError> {
+pub(crate) fn log_generation(
+    metrics_file: &mut Option<std::fs::File>,
+    paths: &RunPaths,
+    observers: &mut [&mut dyn Observer],
+    row: &MetricsRow,
+) -> Result<(), IoError> {
     if let Some(f) = metrics_file.as_mut() {
-        writeln!(f, "{}", row.csv()).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+        writeln!(f, "{}", row.csv())
+            .map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
     }
     for o in observers.iter_mut() {
         o.on_generation(row);
@@ -491,7 +552,13 @@ pub(crate) struct SavedState<'a> {
 
 /// Flushes metrics.csv to disk, then writes checkpoint.safetensors and params.safetensors, so a
 /// checkpoint never refers to metrics rows that a crash could lose.
-pub(crate) fn save_run_state(paths: &RunPaths, metrics_file: &Option<std::fs::File>, config: &Config, model: &Model, saved: &SavedState<'_>) -> Result<(), IoError> {
+pub(crate) fn save_run_state(
+    paths: &RunPaths,
+    metrics_file: &Option<std::fs::File>,
+    config: &Config,
+    model: &Model,
+    saved: &SavedState<'_>,
+) -> Result<(), IoError> {
     if let Some(f) = metrics_file.as_ref() {
         f.sync_data().ok();
     }
@@ -501,7 +568,14 @@ pub(crate) fn save_run_state(paths: &RunPaths, metrics_file: &Option<std::fs::Fi
 
 /// Writes summary.json and (if configured) the fitness plot, then tells the observers the run
 /// finished.
-pub(crate) fn finish_run(paths: &RunPaths, config: &Config, rows: &[MetricsRow], summary: &Summary, y_label: &str, observers: &mut [&mut dyn Observer]) -> Result<(), TrainError> {
+pub(crate) fn finish_run(
+    paths: &RunPaths,
+    config: &Config,
+    rows: &[MetricsRow],
+    summary: &Summary,
+    y_label: &str,
+    observers: &mut [&mut dyn Observer],
+) -> Result<(), TrainError> {
     if writes_files() {
         write_atomic(&paths.summary, serde_json::to_string_pretty(summary).expect("summary serialises").as_bytes())?;
         if config.run.plots {
@@ -529,27 +603,44 @@ pub struct RestoredCheckpoint {
 pub fn restore_checkpoint(path: &Path, strategy: &mut dyn Strategy) -> Result<RestoredCheckpoint, TrainError> {
     let (arrays, meta) = load_arrays(path)?;
     let bad = |m: String| TrainError::Resume { path: path.display().to_string(), message: m };
-    let generation = meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
+    let generation =
+        meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
     let wall_s = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
-    let state: HashMap<String, Vec<f64>> = arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
+    let state: HashMap<String, Vec<f64>> =
+        arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
     strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
     Ok(RestoredCheckpoint { generation, wall_s, arrays })
 }
 
 /// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and
 /// opens it for appending; nothing on a process that does not write (a non-zero MPI rank).
-pub(crate) fn open_run_files(paths: &RunPaths, config: &Config, rows: &[MetricsRow], writer: bool) -> Result<Option<std::fs::File>, IoError> {
+pub(crate) fn open_run_files(
+    paths: &RunPaths,
+    config: &Config,
+    rows: &[MetricsRow],
+    writer: bool,
+) -> Result<Option<std::fs::File>, IoError> {
     if !writer {
         return Ok(None);
     }
     write_atomic(&paths.config, config.to_toml().as_bytes())?;
     rewrite_metrics(&paths.metrics, rows)?;
-    let file = std::fs::OpenOptions::new().append(true).open(&paths.metrics).map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&paths.metrics)
+        .map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
     Ok(Some(file))
 }
 
 /// Tells every observer that a session of a run starts.
-pub(crate) fn start_observers(observers: &mut [&mut dyn Observer], out_dir: &Path, layout: &GenomeLayout, start: u64, generations: u64, threads: usize) {
+pub(crate) fn start_observers(
+    observers: &mut [&mut dyn Observer],
+    out_dir: &Path,
+    layout: &GenomeLayout,
+    start: u64,
+    generations: u64,
+    threads: usize,
+) {
     let info = RunInfo {
         out_dir: out_dir.to_path_buf(),
         parameter_count: layout.parameter_count(),
@@ -593,7 +684,13 @@ impl RunPaths {
     }
 }
 
-pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generation: u64, wall_s: f64, norm: Option<&ObsNormalizer>) -> Result<(), IoError> {
+pub(crate) fn save_checkpoint(
+    paths: &RunPaths,
+    strategy: &dyn Strategy,
+    generation: u64,
+    wall_s: f64,
+    norm: Option<&ObsNormalizer>,
+) -> Result<(), IoError> {
     let mut arrays: Vec<(String, Array)> = strategy.state().into_iter().map(|(k, v)| (k, Array::vector64(v))).collect();
     arrays.extend(norm.map(obs_norm_arrays).unwrap_or_default());
     let meta = HashMap::from([
@@ -605,12 +702,23 @@ pub(crate) fn save_checkpoint(paths: &RunPaths, strategy: &dyn Strategy, generat
     save_arrays(&paths.checkpoint, &arrays, &meta)
 }
 
-pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, centre: &[f32], norm: Option<&ObsNormalizer>) -> Result<(), IoError> {
-    let mut arrays: Vec<(String, Array)> =
-        model.layout.named_arrays(centre, &config.network, &model.fixed).into_iter().map(|(n, s, v)| (n, Array::F32(s, v))).collect();
+pub(crate) fn save_params(
+    paths: &RunPaths,
+    config: &Config,
+    model: &Model,
+    centre: &[f32],
+    norm: Option<&ObsNormalizer>,
+) -> Result<(), IoError> {
+    let mut arrays: Vec<(String, Array)> = model
+        .layout
+        .named_arrays(centre, &config.network, &model.fixed)
+        .into_iter()
+        .map(|(n, s, v)| (n, Array::F32(s, v)))
+        .collect();
     arrays.extend(norm.map(obs_norm_arrays).unwrap_or_default());
     arrays.push(("genome".into(), Array::F32(vec![centre.len()], centre.to_vec())));
-    let segments: Vec<String> = model.layout.segments.iter().map(|s| format!("{}:{}:{}", s.name, s.offset, s.len)).collect();
+    let segments: Vec<String> =
+        model.layout.segments.iter().map(|s| format!("{}:{}:{}", s.name, s.offset, s.len)).collect();
     let meta = HashMap::from([
         ("format".to_string(), "hetero-params-1".to_string()),
         ("genome_segments".to_string(), segments.join(",")),
@@ -621,7 +729,8 @@ pub(crate) fn save_params(paths: &RunPaths, config: &Config, model: &Model, cent
 
 /// Reads metrics.csv rows up to and including `through` generations.
 pub fn read_metrics(path: &Path, through: u64) -> Result<Vec<MetricsRow>, TrainError> {
-    let text = std::fs::read_to_string(path).map_err(|e| IoError::Os { path: path.display().to_string(), message: e.to_string() })?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| IoError::Os { path: path.display().to_string(), message: e.to_string() })?;
     let rows = read_run_csv(path, &text, &[11], through)?;
     Ok(rows
         .iter()
@@ -645,8 +754,16 @@ pub fn read_metrics(path: &Path, through: u64) -> Result<Vec<MetricsRow>, TrainE
 /// as numbers, keeping the lines whose generation (column 0) is at most `through`. A line must
 /// have one of the `widths` column counts (the first is the current format); shorter lines are
 /// padded with NaN to the first width. Errors name the file and line.
-pub(crate) fn read_run_csv(path: &Path, text: &str, widths: &[usize], through: u64) -> Result<Vec<Vec<f64>>, TrainError> {
-    let bad = |line: usize, m: &str| TrainError::Resume { path: path.display().to_string(), message: format!("line {line}: {m}") };
+pub(crate) fn read_run_csv(
+    path: &Path,
+    text: &str,
+    widths: &[usize],
+    through: u64,
+) -> Result<Vec<Vec<f64>>, TrainError> {
+    let bad = |line: usize, m: &str| TrainError::Resume {
+        path: path.display().to_string(),
+        message: format!("line {line}: {m}"),
+    };
     let mut rows = Vec::new();
     for (i, line) in text.lines().enumerate().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
@@ -689,7 +806,8 @@ pub(crate) fn summarise(config: &Config, model: &Model, rows: &[MetricsRow], thr
         final_centre_fitness: last.map_or(f64::NAN, |r| r.centre_fitness),
         best_centre_fitness: rows.iter().map(|r| r.centre_fitness).fold(f64::NEG_INFINITY, f64::max),
         solved_threshold: threshold,
-        first_solved_generation: threshold.and_then(|t| rows.iter().find(|r| r.centre_fitness >= t).map(|r| r.generation)),
+        first_solved_generation: threshold
+            .and_then(|t| rows.iter().find(|r| r.centre_fitness >= t).map(|r| r.generation)),
         wall_s: last.map_or(0.0, |r| r.wall_s),
         last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
         last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
@@ -707,7 +825,11 @@ pub(crate) fn plot_fitness(paths: &RunPaths, rows: &[MetricsRow], y_label: &str)
             points: rows.iter().map(|r| (g(r), r.fitness_mean)).collect(),
             band: Some(rows.iter().map(|r| (r.fitness_mean - r.fitness_std, r.fitness_mean + r.fitness_std)).collect()),
         },
-        Series { name: "population max".into(), points: rows.iter().map(|r| (g(r), r.fitness_max)).collect(), band: None },
+        Series {
+            name: "population max".into(),
+            points: rows.iter().map(|r| (g(r), r.fitness_max)).collect(),
+            band: None,
+        },
         Series { name: "centre".into(), points: rows.iter().map(|r| (g(r), r.centre_fitness)).collect(), band: None },
     ];
     let chart = Chart { title: "Fitness per generation", x_label: "generation", y_label, x_scale: Scale::Linear };
@@ -738,7 +860,10 @@ mod tests {
     #[test]
     fn run_csv_rejects_malformed_lines() {
         let err = read("g,a,b\n10,1,2\n20,1\n", &[3], u64::MAX).unwrap_err();
-        assert!(err.contains("run/accuracy.csv") && err.contains("line 3") && err.contains("expected 3 columns"), "{err}");
+        assert!(
+            err.contains("run/accuracy.csv") && err.contains("line 3") && err.contains("expected 3 columns"),
+            "{err}"
+        );
         let err = read("g,a,b\n10,x1,2\n", &[3], u64::MAX).unwrap_err();
         assert!(err.contains("line 2") && err.contains("`x1` is not a number"), "{err}");
     }

@@ -32,7 +32,8 @@ fn assert_clean_failure(dir: &Path, args: &[&str], must_contain: &[&str]) {
     for needle in must_contain {
         assert!(stderr.contains(needle), "{args:?}: `{needle}` not in: {stderr}");
     }
-    let left: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != "bad.toml").collect();
+    let left: Vec<_> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name()).filter(|n| n != "bad.toml").collect();
     assert!(left.is_empty(), "{args:?} wrote {left:?}");
 }
 
@@ -89,7 +90,9 @@ fn assert_same_arrays(a: &Path, b: &Path) {
     let (y, _) = hetero::io::load_arrays(b).unwrap();
     assert_eq!(x.len(), y.len());
     for (name, array) in &x {
-        let same = y.get(name).is_some_and(|other| other.to_f64().iter().zip(array.to_f64()).all(|(p, q)| p.to_bits() == q.to_bits()));
+        let same = y
+            .get(name)
+            .is_some_and(|other| other.to_f64().iter().zip(array.to_f64()).all(|(p, q)| p.to_bits() == q.to_bits()));
         assert!(same, "{name} differs between {} and {}", a.display(), b.display());
     }
 }
@@ -134,7 +137,12 @@ fn kill_during_training_then_resume_gives_the_same_params() {
     let dir = scratch("kill");
     let config = small_config(&dir, 300);
     train(&dir, &config, "straight", &[]);
-    let mut child = hetero().current_dir(&dir).args(["train", config.to_str().unwrap(), "--out", "killed"]).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = hetero()
+        .current_dir(&dir)
+        .args(["train", config.to_str().unwrap(), "--out", "killed"])
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     let checkpoint = dir.join("killed/checkpoint.safetensors");
     let start = Instant::now();
     while !checkpoint.exists() && start.elapsed() < Duration::from_secs(60) {
@@ -155,11 +163,29 @@ fn run_directory_holds_what_python_users_open() {
     let dir = scratch("files");
     let config = small_config(&dir, 3);
     train(&dir, &config, "run", &[]);
-    for f in ["config.toml", "metrics.csv", "checkpoint.safetensors", "params.safetensors", "summary.json", "fitness.svg", "fitness.png"] {
+    for f in [
+        "config.toml",
+        "metrics.csv",
+        "checkpoint.safetensors",
+        "params.safetensors",
+        "summary.json",
+        "fitness.svg",
+        "fitness.png",
+    ] {
         assert!(dir.join("run").join(f).exists(), "{f} missing");
     }
     let header = std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap().lines().next().unwrap().to_string();
-    for col in ["generation", "fitness_mean", "fitness_std", "fitness_min", "fitness_max", "centre_fitness", "sigma_mean", "spikes_per_neuron_step", "wall_s"] {
+    for col in [
+        "generation",
+        "fitness_mean",
+        "fitness_std",
+        "fitness_min",
+        "fitness_max",
+        "centre_fitness",
+        "sigma_mean",
+        "spikes_per_neuron_step",
+        "wall_s",
+    ] {
         assert!(header.split(',').any(|c| c == col), "{col} missing from {header}");
     }
     let (arrays, _) = hetero::io::load_arrays(&dir.join("run/params.safetensors")).unwrap();
@@ -179,7 +205,8 @@ fn run_directory_holds_what_python_users_open() {
 fn env_command_replays_actions_as_json_lines() {
     let out = hetero().args(["env", "cartpole", "--seed", "3", "--actions", "1,1,0", "--json"]).output().unwrap();
     assert!(out.status.success());
-    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 4);
     assert!(lines[0]["action"].is_null());
     assert_eq!(lines[3]["reward"], 1.0);
@@ -187,7 +214,8 @@ fn env_command_replays_actions_as_json_lines() {
     assert!(x0.abs() <= 0.05);
     // The same seed gives the same initial state.
     let again = hetero().args(["env", "cartpole", "--seed", "3", "--json"]).output().unwrap();
-    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&again.stdout).lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&again.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(first["state"], lines[0]["state"]);
 }
 
@@ -202,15 +230,40 @@ fn presets_are_listed_one_per_line() {
 #[test]
 fn reproduce_memory_length_writes_everything_and_reuses_finished_runs() {
     let dir = scratch("memory");
-    let args = ["reproduce", "memory-length", "--lengths", "1,3", "--seeds", "2", "--generations", "5", "--taus", "5,20", "--out", "ml"];
+    let args = [
+        "reproduce",
+        "memory-length",
+        "--lengths",
+        "1,3",
+        "--seeds",
+        "2",
+        "--generations",
+        "5",
+        "--taus",
+        "5,20",
+        "--out",
+        "ml",
+    ];
     let first = run_in(&dir, &args);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
-    for f in ["results.csv", "results.md", "reward_vs_length.png", "reward_vs_length.svg", "tau_sweep.png", "tau_L01.png", "tau_by_length.png"] {
+    for f in [
+        "results.csv",
+        "results.md",
+        "reward_vs_length.png",
+        "reward_vs_length.svg",
+        "tau_sweep.png",
+        "tau_L01.png",
+        "tau_by_length.png",
+    ] {
         assert!(dir.join("ml").join(f).exists(), "{f} missing");
     }
     let csv = std::fs::read_to_string(dir.join("ml/results.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 2 * 3 * 2, "2 lengths × 3 arms × 2 seeds");
-    assert!(csv.lines().next().unwrap().starts_with("length,arm,mode,tau_ms,seed,centre_reward,population_mean,population_std,generations_used"));
+    assert!(csv
+        .lines()
+        .next()
+        .unwrap()
+        .starts_with("length,arm,mode,tau_ms,seed,centre_reward,population_mean,population_std,generations_used"));
     // A second invocation reuses every finished run and writes the same table.
     let marker = dir.join("ml/runs/L01-neuron-s0/result.json");
     let before = std::fs::metadata(&marker).unwrap().modified().unwrap();
@@ -288,9 +341,26 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     let data_set = format!("data.dir={}", data.display());
     let args = |out: &str, gens: &str, threads: &str| -> Vec<String> {
         [
-            "train", "mnist-neuron-4096", "--out", out, "--generations", gens, "--threads", threads, "--population", "16",
-            "--set", "network.hidden=40", "--set", "data.batch_size=64", "--set", "data.test_every=2", "--set", "run.checkpoint_every=2",
-            "--set", &data_set,
+            "train",
+            "mnist-neuron-4096",
+            "--out",
+            out,
+            "--generations",
+            gens,
+            "--threads",
+            threads,
+            "--population",
+            "16",
+            "--set",
+            "network.hidden=40",
+            "--set",
+            "data.batch_size=64",
+            "--set",
+            "data.test_every=2",
+            "--set",
+            "run.checkpoint_every=2",
+            "--set",
+            &data_set,
         ]
         .iter()
         .map(|s| s.to_string())
@@ -304,7 +374,10 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     run(args("one", "6", "1"));
     run(args("two", "6", "2"));
     run(args("split", "4", "2"));
-    run(["train", "mnist-neuron-4096", "--out", "split", "--generations", "6", "--threads", "1", "--resume"].iter().map(|s| s.to_string()).collect());
+    run(["train", "mnist-neuron-4096", "--out", "split", "--generations", "6", "--threads", "1", "--resume"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect());
     for other in ["two", "split"] {
         assert_eq!(metrics_without_timing(&dir.join("one")), metrics_without_timing(&dir.join(other)), "{other}");
         assert_same_file(&dir.join("one/accuracy.csv"), &dir.join(other).join("accuracy.csv"));
@@ -325,7 +398,11 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     let last = accuracy.lines().last().unwrap().split(',').nth(1).unwrap().parse::<f64>().unwrap();
     assert_eq!(v["test_accuracy"].as_f64().unwrap(), last);
     // A missing dataset is one clear line.
-    assert_clean_failure(&scratch("mnist-missing"), &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"], &["mnist", "HETERO_DATA"]);
+    assert_clean_failure(
+        &scratch("mnist-missing"),
+        &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"],
+        &["mnist", "HETERO_DATA"],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -340,11 +417,31 @@ fn validation_split_is_held_out_of_training_and_scored() {
     let train = |data: &Path, out: &str, validation: &str| {
         let data_set = format!("data.dir={}", data.display());
         let validation_set = format!("data.validation={validation}");
-        let o = run_in(&dir, &[
-            "train", "mnist-neuron-4096", "--out", out, "--generations", "4", "--threads", "2", "--population", "16",
-            "--set", "network.hidden=40", "--set", "data.batch_size=64", "--set", "data.test_every=2",
-            "--set", &data_set, "--set", &validation_set,
-        ]);
+        let o = run_in(
+            &dir,
+            &[
+                "train",
+                "mnist-neuron-4096",
+                "--out",
+                out,
+                "--generations",
+                "4",
+                "--threads",
+                "2",
+                "--population",
+                "16",
+                "--set",
+                "network.hidden=40",
+                "--set",
+                "data.batch_size=64",
+                "--set",
+                "data.test_every=2",
+                "--set",
+                &data_set,
+                "--set",
+                &validation_set,
+            ],
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         std::fs::read_to_string(dir.join(out).join("accuracy.csv")).unwrap()
     };
@@ -352,7 +449,9 @@ fn validation_split_is_held_out_of_training_and_scored() {
     let b = train(&scrambled, "scrambled", "100");
     assert_eq!(metrics_without_timing(&dir.join("plain")), metrics_without_timing(&dir.join("scrambled")));
     assert_same_arrays(&dir.join("plain/params.safetensors"), &dir.join("scrambled/params.safetensors"));
-    let column = |csv: &str, k: usize| -> Vec<f64> { csv.lines().skip(1).map(|l| l.split(',').nth(k).unwrap().parse().unwrap()).collect() };
+    let column = |csv: &str, k: usize| -> Vec<f64> {
+        csv.lines().skip(1).map(|l| l.split(',').nth(k).unwrap().parse().unwrap()).collect()
+    };
     assert!(a.starts_with("generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step,validation_accuracy,validation_loss\n"), "{a}");
     assert_eq!(column(&a, 1), column(&b, 1), "same test scores");
     assert_ne!(column(&a, 6), column(&b, 6), "the held-out images are scored");
@@ -362,7 +461,11 @@ fn validation_split_is_held_out_of_training_and_scored() {
     assert_ne!(metrics_without_timing(&dir.join("plain")), metrics_without_timing(&dir.join("no-split")));
     assert!(column(&c, 5).iter().all(|v| v.is_nan()));
     let data_set = format!("data.dir={}", plain.display());
-    assert_clean_failure(&scratch("mnist-validation-bad"), &["train", "mnist-neuron-4096", "--set", &data_set, "--set", "data.validation=300"], &["data.validation = 300", "300 images"]);
+    assert_clean_failure(
+        &scratch("mnist-validation-bad"),
+        &["train", "mnist-neuron-4096", "--set", &data_set, "--set", "data.validation=300"],
+        &["data.validation = 300", "300 images"],
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -392,9 +495,21 @@ fn analyze_tau_fits_a_cartpole_run() {
 #[test]
 fn locomotion_without_the_feature_is_a_clean_error() {
     let dir = scratch("nomujoco");
-    assert_clean_failure(&dir, &["env", "halfcheetah", "--actions", "0,0,0,0,0,0"], &["halfcheetah", "--features mujoco"]);
-    assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "a"], &["--features mujoco"]);
-    assert_clean_failure(&dir, &["reproduce", "control-scaling", "--env", "ant", "--quick", "--out", "c"], &["--features mujoco"]);
+    assert_clean_failure(
+        &dir,
+        &["env", "halfcheetah", "--actions", "0,0,0,0,0,0"],
+        &["halfcheetah", "--features mujoco"],
+    );
+    assert_clean_failure(
+        &dir,
+        &["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "a"],
+        &["--features mujoco"],
+    );
+    assert_clean_failure(
+        &dir,
+        &["reproduce", "control-scaling", "--env", "ant", "--quick", "--out", "c"],
+        &["--features mujoco"],
+    );
     assert_clean_failure(&dir, &["bench", "locomotion"], &["--features mujoco"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -403,9 +518,31 @@ fn locomotion_without_the_feature_is_a_clean_error() {
 fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     let dir = scratch("mnist-repro");
     let data = tiny_dataset(&dir);
-    let o = run_in(&dir, &["reproduce", "mnist", "--quick", "--sizes", "160", "--generations", "4", "--data-dir", data.to_str().unwrap(), "--out", "r"]);
+    let o = run_in(
+        &dir,
+        &[
+            "reproduce",
+            "mnist",
+            "--quick",
+            "--sizes",
+            "160",
+            "--generations",
+            "4",
+            "--data-dir",
+            data.to_str().unwrap(),
+            "--out",
+            "r",
+        ],
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    for f in ["results.csv", "results.md", "accuracy_mnist.png", "silent_mnist.svg", "fig6_mnist_neuron.png", "fig6_mnist_weight.png"] {
+    for f in [
+        "results.csv",
+        "results.md",
+        "accuracy_mnist.png",
+        "silent_mnist.svg",
+        "fig6_mnist_neuron.png",
+        "fig6_mnist_weight.png",
+    ] {
         assert!(dir.join("r").join(f).exists(), "{f} missing");
     }
     let csv = std::fs::read_to_string(dir.join("r/results.csv")).unwrap();
@@ -414,7 +551,22 @@ fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     // Asking the same folder for more generations continues each run from its checkpoint, and
     // ends where a straight run of that length ends.
     let more = |out: &str| {
-        let o = run_in(&dir, &["reproduce", "mnist", "--quick", "--sizes", "160", "--generations", "6", "--data-dir", data.to_str().unwrap(), "--out", out]);
+        let o = run_in(
+            &dir,
+            &[
+                "reproduce",
+                "mnist",
+                "--quick",
+                "--sizes",
+                "160",
+                "--generations",
+                "6",
+                "--data-dir",
+                data.to_str().unwrap(),
+                "--out",
+                out,
+            ],
+        );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         std::fs::read_to_string(dir.join(out).join("results.csv")).unwrap()
     };
@@ -424,10 +576,20 @@ fn reproduce_mnist_quick_writes_table_curves_and_heat_maps() {
     assert_eq!(without_wall(&continued), without_wall(&straight));
     assert!(continued.lines().skip(1).all(|l| l.split(',').nth(7) == Some("6")), "{continued}");
     // (The continued run also keeps its evaluation at its old last generation, 4.)
-    let last_row = |out: &str| std::fs::read_to_string(dir.join(out).join("runs/mnist-neuron-160-s0/accuracy.csv")).unwrap().lines().last().unwrap().to_string();
+    let last_row = |out: &str| {
+        std::fs::read_to_string(dir.join(out).join("runs/mnist-neuron-160-s0/accuracy.csv"))
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_string()
+    };
     assert_eq!(last_row("r"), last_row("straight"));
     assert!(last_row("r").starts_with("6,"));
-    assert_same_arrays(&dir.join("r/runs/mnist-neuron-160-s0/params.safetensors"), &dir.join("straight/runs/mnist-neuron-160-s0/params.safetensors"));
+    assert_same_arrays(
+        &dir.join("r/runs/mnist-neuron-160-s0/params.safetensors"),
+        &dir.join("straight/runs/mnist-neuron-160-s0/params.safetensors"),
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -450,13 +612,34 @@ fn intrinsic_tasks_list_and_quick_study_are_deterministic_across_threads() {
     assert_clean_failure(&dir, &["bench", "reservoirs"], &["reservoirs"]);
     assert_clean_failure(&dir, &["tasks", "show", "white/delay-999"], &["white/delay-999"]);
     let shown = run_in(&dir, &["tasks", "show", "white/delay-2", "--seed", "3", "--len", "20"]);
-    let rows: Vec<Vec<f64>> = String::from_utf8(shown.stdout).unwrap().lines().skip(1).map(|l| l.split(',').map(|v| v.parse().unwrap()).collect()).collect();
+    let rows: Vec<Vec<f64>> = String::from_utf8(shown.stdout)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
     assert_eq!(rows.len(), 20);
     assert!((2..20).all(|t| rows[t][2] == rows[t - 2][1]), "delay-2 target is not the input shifted by 2");
     let mut csv = Vec::new();
     for threads in ["1", "2"] {
         let o = format!("out{threads}");
-        let r = run_in(&dir, &["reproduce", "intrinsic", "robustness", "--quick", "--network", "both", "--seeds", "2", "--threads", threads, "--out", &o]);
+        let r = run_in(
+            &dir,
+            &[
+                "reproduce",
+                "intrinsic",
+                "robustness",
+                "--quick",
+                "--network",
+                "both",
+                "--seeds",
+                "2",
+                "--threads",
+                threads,
+                "--out",
+                &o,
+            ],
+        );
         assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
         for f in ["results.md", "tasks.csv", "robustness_rho_rate.png", "robustness_p_spiking.svg"] {
             assert!(dir.join(&o).join(f).exists(), "{f}");

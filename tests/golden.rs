@@ -31,12 +31,26 @@ struct Case {
     needs_data: bool,
 }
 
-const RUN_FILES: &[&str] = &["config.toml", "metrics.csv", "params.safetensors", "checkpoint.safetensors", "summary.json"];
-const IMAGE_RUN_FILES: &[&str] =
-    &["config.toml", "metrics.csv", "params.safetensors", "checkpoint.safetensors", "summary.json", "accuracy.csv", "rates.safetensors"];
+const RUN_FILES: &[&str] =
+    &["config.toml", "metrics.csv", "params.safetensors", "checkpoint.safetensors", "summary.json"];
+const IMAGE_RUN_FILES: &[&str] = &[
+    "config.toml",
+    "metrics.csv",
+    "params.safetensors",
+    "checkpoint.safetensors",
+    "summary.json",
+    "accuracy.csv",
+    "rates.safetensors",
+];
 
 const CASES: &[Case] = &[
-    Case { name: "train-cartpole", args: &["train", "cartpole"], files: RUN_FILES, machine_dependent: false, needs_data: false },
+    Case {
+        name: "train-cartpole",
+        args: &["train", "cartpole"],
+        files: RUN_FILES,
+        machine_dependent: false,
+        needs_data: false,
+    },
     Case {
         name: "train-cartpole-weight",
         args: &["train", "cartpole-weight"],
@@ -117,7 +131,12 @@ fn csv_digest(text: &str) -> String {
     let keep: Vec<bool> = header.split(',').map(|c| !is_timing_column(c)).collect();
     let mut out = String::new();
     for line in std::iter::once(header).chain(lines) {
-        let fields: Vec<&str> = line.split(',').enumerate().filter(|(i, _)| keep.get(*i).copied().unwrap_or(true)).map(|(_, f)| f).collect();
+        let fields: Vec<&str> = line
+            .split(',')
+            .enumerate()
+            .filter(|(i, _)| keep.get(*i).copied().unwrap_or(true))
+            .map(|(_, f)| f)
+            .collect();
         out.push_str(&fields.join(","));
         out.push('\n');
     }
@@ -237,7 +256,11 @@ fn fixed_seed_outputs_match_the_golden_files() {
             let recorded = std::fs::read_to_string(&golden).ok().and_then(|t| t.lines().next().map(str::to_string));
             let here = format!("{MACHINE_LINE}{signature}");
             if recorded.as_deref() != Some(here.as_str()) {
-                println!("{}: skipped (recorded on `{}`, this machine is `{signature}`)", case.name, recorded.unwrap_or_default());
+                println!(
+                    "{}: skipped (recorded on `{}`, this machine is `{signature}`)",
+                    case.name,
+                    recorded.unwrap_or_default()
+                );
                 continue;
             }
         }
@@ -248,7 +271,13 @@ fn fixed_seed_outputs_match_the_golden_files() {
             cmd.env("HETERO_DATA", d);
         }
         let result = cmd.output().unwrap();
-        assert!(result.status.success(), "{}: {:?} failed: {}", case.name, case.args, String::from_utf8_lossy(&result.stderr));
+        assert!(
+            result.status.success(),
+            "{}: {:?} failed: {}",
+            case.name,
+            case.args,
+            String::from_utf8_lossy(&result.stderr)
+        );
         let mut text = String::new();
         if case.machine_dependent {
             let _ = writeln!(text, "{MACHINE_LINE}{signature}");
@@ -261,7 +290,8 @@ fn fixed_seed_outputs_match_the_golden_files() {
             println!("{}: written", case.name);
             continue;
         }
-        let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| format!("(no golden file {})", golden.display()));
+        let want =
+            std::fs::read_to_string(&golden).unwrap_or_else(|_| format!("(no golden file {})", golden.display()));
         if want != text {
             let first = want.lines().zip(text.lines()).position(|(a, b)| a != b).unwrap_or(0);
             failures.push(format!(

@@ -132,9 +132,11 @@ fn hetero() -> std::process::Command {
 /// `hetero env` takes `;`-separated action vectors and prints qpos/qvel at reset.
 #[test]
 fn env_command_prints_qpos_and_qvel_at_reset() {
-    let out = hetero().args(["env", "hopper", "--seed", "1", "--actions", "0.1,0,-0.1;1,1,1", "--json"]).output().unwrap();
+    let out =
+        hetero().args(["env", "hopper", "--seed", "1", "--actions", "0.1,0,-0.1;1,1,1", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["qpos"].as_array().unwrap().len(), 6);
     assert_eq!(lines[0]["qvel"].as_array().unwrap().len(), 6);
@@ -151,9 +153,22 @@ fn ablation_quick_and_normalised_training_are_deterministic() {
     let dir = std::env::temp_dir().join(format!("hetero-loco-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let out = hetero().current_dir(&dir).args(["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "abl"]).output().unwrap();
+    let out = hetero()
+        .current_dir(&dir)
+        .args(["reproduce", "ablation", "--env", "halfcheetah", "--quick", "--out", "abl"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    for f in ["results.csv", "results.md", "shapley.csv", "shapley.md", "shapley.png", "shapley.svg", "tau/halfcheetah/tau_fit.md", "tau/halfcheetah/tau_hist.png"] {
+    for f in [
+        "results.csv",
+        "results.md",
+        "shapley.csv",
+        "shapley.md",
+        "shapley.png",
+        "shapley.svg",
+        "tau/halfcheetah/tau_fit.md",
+        "tau/halfcheetah/tau_hist.png",
+    ] {
         assert!(dir.join("abl").join(f).exists(), "{f} missing");
     }
     let csv = std::fs::read_to_string(dir.join("abl/results.csv")).unwrap();
@@ -163,7 +178,18 @@ fn ablation_quick_and_normalised_training_are_deterministic() {
     let train = |threads: &str, out: &str| {
         let o = hetero()
             .current_dir(&dir)
-            .args(["train", "halfcheetah", "--generations", "3", "--population", "8", "--threads", threads, "--out", out])
+            .args([
+                "train",
+                "halfcheetah",
+                "--generations",
+                "3",
+                "--population",
+                "8",
+                "--threads",
+                threads,
+                "--out",
+                out,
+            ])
             .args(["--set", "env.max_steps=60", "--set", "network.hidden=24"])
             .output()
             .unwrap();
@@ -193,7 +219,16 @@ fn resume_with_the_normaliser_is_bit_identical() {
         if resume {
             cmd.arg("--resume");
         } else {
-            cmd.args(["--population", "8", "--set", "env.max_steps=40", "--set", "network.hidden=16", "--set", "run.checkpoint_every=2"]);
+            cmd.args([
+                "--population",
+                "8",
+                "--set",
+                "env.max_steps=40",
+                "--set",
+                "network.hidden=16",
+                "--set",
+                "run.checkpoint_every=2",
+            ]);
         }
         let o = cmd.output().unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

@@ -38,12 +38,17 @@ fn mpirun(dir: &Path, ranks: usize, args: &[&str], fail: Option<&str>) -> Output
 }
 
 fn metrics(run: &Path) -> Vec<String> {
-    std::fs::read_to_string(run.join("metrics.csv")).unwrap().lines().map(|l| l.split(',').take(9).collect::<Vec<_>>().join(",")).collect()
+    std::fs::read_to_string(run.join("metrics.csv"))
+        .unwrap()
+        .lines()
+        .map(|l| l.split(',').take(9).collect::<Vec<_>>().join(","))
+        .collect()
 }
 
 fn arrays(path: &Path) -> Vec<(String, Vec<u64>)> {
     let (a, _) = hetero::io::load_arrays(path).unwrap();
-    let mut v: Vec<(String, Vec<u64>)> = a.into_iter().map(|(k, x)| (k, x.to_f64().iter().map(|f| f.to_bits()).collect())).collect();
+    let mut v: Vec<(String, Vec<u64>)> =
+        a.into_iter().map(|(k, x)| (k, x.to_f64().iter().map(|f| f.to_bits()).collect())).collect();
     v.sort();
     v
 }
@@ -59,7 +64,11 @@ fn any_number_of_ranks_gives_the_plain_result() {
         let o = mpirun(&dir, ranks, &["train", cfg, "--out", &out], None);
         assert!(o.status.success(), "mpirun -np {ranks}: {}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(metrics(&dir.join("plain")), metrics(&dir.join(&out)), "metrics with {ranks} ranks");
-        assert_eq!(arrays(&dir.join("plain/params.safetensors")), arrays(&dir.join(&out).join("params.safetensors")), "params with {ranks} ranks");
+        assert_eq!(
+            arrays(&dir.join("plain/params.safetensors")),
+            arrays(&dir.join(&out).join("params.safetensors")),
+            "params with {ranks} ranks"
+        );
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -94,6 +103,9 @@ fn reproduce_under_mpi_gives_the_plain_table() {
     mpi_args.extend(["--out", "mpi"]);
     let o = mpirun(&dir, 2, &mpi_args, None);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(std::fs::read_to_string(dir.join("plain/results.csv")).unwrap(), std::fs::read_to_string(dir.join("mpi/results.csv")).unwrap());
+    assert_eq!(
+        std::fs::read_to_string(dir.join("plain/results.csv")).unwrap(),
+        std::fs::read_to_string(dir.join("mpi/results.csv")).unwrap()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

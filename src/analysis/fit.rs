@@ -59,7 +59,7 @@ pub fn fit_gamma(x: &[f64]) -> Result<Fit, FitError> {
     let mean = x.iter().sum::<f64>() / n;
     let mean_ln = x.iter().map(|v| v.ln()).sum::<f64>() / n;
     let s = mean.ln() - mean_ln; // > 0 by Jensen unless all equal
-    // f(k) = ln k − ψ(k) − s decreases from +∞ to −s; bisection on ln k.
+                                 // f(k) = ln k − ψ(k) − s decreases from +∞ to −s; bisection on ln k.
     let f = |lk: f64| lk - digamma(lk.exp()) - s;
     let (mut lo, mut hi) = (-20.0f64, 30.0f64);
     for _ in 0..200 {
@@ -91,10 +91,14 @@ pub fn ks_distance(x: &[f64], cdf: impl Fn(f64) -> f64) -> f64 {
     let mut sorted = x.to_vec();
     sorted.sort_by(|a, b| a.total_cmp(b));
     let n = sorted.len() as f64;
-    sorted.iter().enumerate().map(|(i, &v)| {
-        let f = cdf(v);
-        (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
-    }).fold(0.0, f64::max)
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, &v)| {
+            let f = cdf(v);
+            (f - i as f64 / n).abs().max(((i + 1) as f64 / n - f).abs())
+        })
+        .fold(0.0, f64::max)
 }
 
 /// Density of Gamma(shape, scale) at x (for plotting fits).

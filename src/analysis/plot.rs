@@ -183,13 +183,7 @@ pub fn histogram(
     density: bool,
     curves: &[Series],
 ) -> Result<(), PlotError> {
-    let fig = Figure::Histogram {
-        chart,
-        samples,
-        bins: bins.clamp(1, MAX_BINS),
-        density,
-        curves,
-    };
+    let fig = Figure::Histogram { chart, samples, bins: bins.clamp(1, MAX_BINS), density, curves };
     render(stem, &fig)
 }
 
@@ -198,11 +192,7 @@ pub fn histogram(
 /// Each entry is `(label, value, error)`; an error bar spans `value ± |error|`. Bars start at
 /// zero, so negative values point down. Non-finite values leave their slot empty, and labels
 /// too long for their slot are shortened with an ellipsis.
-pub fn bar_chart(
-    stem: &Path,
-    chart: &Chart,
-    bars: &[(String, f64, Option<f64>)],
-) -> Result<(), PlotError> {
+pub fn bar_chart(stem: &Path, chart: &Chart, bars: &[(String, f64, Option<f64>)]) -> Result<(), PlotError> {
     render(stem, &Figure::Bars { chart, bars })
 }
 
@@ -212,31 +202,14 @@ pub fn bar_chart(
 /// viridis colour bar on the right gives the value scale. Non-finite cells are grey. Matrices with more than 128
 /// rows or columns are averaged into blocks. `values.len()` must equal `rows * cols`,
 /// otherwise [`PlotError::InvalidInput`] is returned; an empty matrix draws an empty frame.
-pub fn heat_map(
-    stem: &Path,
-    chart: &Chart,
-    rows: usize,
-    cols: usize,
-    values: &[f64],
-) -> Result<(), PlotError> {
+pub fn heat_map(stem: &Path, chart: &Chart, rows: usize, cols: usize, values: &[f64]) -> Result<(), PlotError> {
     if rows.checked_mul(cols) != Some(values.len()) {
         return Err(PlotError::InvalidInput {
             path: with_suffix(stem, ".svg"),
-            reason: format!(
-                "heat map of {rows} x {cols} needs {rows} * {cols} values, got {}",
-                values.len()
-            ),
+            reason: format!("heat map of {rows} x {cols} needs {rows} * {cols} values, got {}", values.len()),
         });
     }
-    render(
-        stem,
-        &Figure::HeatMap {
-            chart,
-            rows,
-            cols,
-            values,
-        },
-    )
+    render(stem, &Figure::HeatMap { chart, rows, cols, values })
 }
 
 /// A figure with borrowed inputs, drawable on any plotters backend.
@@ -275,20 +248,11 @@ impl Figure<'_> {
         root.fill(&WHITE)?;
         match *self {
             Figure::Lines { chart, series } => draw_lines(root, chart, series),
-            Figure::Histogram {
-                chart,
-                samples,
-                bins,
-                density,
-                curves,
-            } => draw_histogram(root, chart, samples, bins, density, curves),
+            Figure::Histogram { chart, samples, bins, density, curves } => {
+                draw_histogram(root, chart, samples, bins, density, curves)
+            }
             Figure::Bars { chart, bars } => draw_bars(root, chart, bars),
-            Figure::HeatMap {
-                chart,
-                rows,
-                cols,
-                values,
-            } => draw_heat_map(root, chart, rows, cols, values),
+            Figure::HeatMap { chart, rows, cols, values } => draw_heat_map(root, chart, rows, cols, values),
         }
     }
 }
@@ -305,8 +269,7 @@ fn font_ready() -> bool {
 /// Runs a drawing step, turning a panic inside plotters into an error: a figure at the end of
 /// a long run must not take the run's other results down with it.
 fn guarded(step: impl FnOnce() -> DrawResult) -> DrawResult {
-    std::panic::catch_unwind(AssertUnwindSafe(step))
-        .unwrap_or_else(|_| Err("plotters panicked while drawing".into()))
+    std::panic::catch_unwind(AssertUnwindSafe(step)).unwrap_or_else(|_| Err("plotters panicked while drawing".into()))
 }
 
 /// `stem` with `suffix` appended (not replacing any extension the stem already has).
@@ -332,10 +295,7 @@ fn render(stem: &Path, fig: &Figure) -> Result<(), PlotError> {
         return Err(PlotError::Font { path: svg_path });
     }
     if let Some(dir) = stem.parent().filter(|d| !d.as_os_str().is_empty()) {
-        fs::create_dir_all(dir).map_err(|source| PlotError::Io {
-            path: svg_path.clone(),
-            source,
-        })?;
+        fs::create_dir_all(dir).map_err(|source| PlotError::Io { path: svg_path.clone(), source })?;
     }
 
     let mut svg = String::new();
@@ -344,10 +304,7 @@ fn render(stem: &Path, fig: &Figure) -> Result<(), PlotError> {
         fig.draw(&root)?;
         Ok(root.present()?)
     })
-    .map_err(|e| PlotError::Draw {
-        path: svg_path.clone(),
-        message: e.to_string(),
-    })?;
+    .map_err(|e| PlotError::Draw { path: svg_path.clone(), message: e.to_string() })?;
 
     let png_tmp = temp_path(stem, "png");
     let drawn = guarded(|| {
@@ -358,29 +315,19 @@ fn render(stem: &Path, fig: &Figure) -> Result<(), PlotError> {
     if let Err(e) = drawn {
         // The backend was dropped above, so nothing writes to the temporary file any more.
         let _ = fs::remove_file(&png_tmp);
-        return Err(PlotError::Draw {
-            path: png_path,
-            message: e.to_string(),
-        });
+        return Err(PlotError::Draw { path: png_path, message: e.to_string() });
     }
 
     let svg_tmp = temp_path(stem, "svg");
-    let written =
-        fs::write(&svg_tmp, svg.as_bytes()).and_then(|()| fs::rename(&svg_tmp, &svg_path));
+    let written = fs::write(&svg_tmp, svg.as_bytes()).and_then(|()| fs::rename(&svg_tmp, &svg_path));
     if let Err(source) = written {
         let _ = fs::remove_file(&svg_tmp);
         let _ = fs::remove_file(&png_tmp);
-        return Err(PlotError::Io {
-            path: svg_path,
-            source,
-        });
+        return Err(PlotError::Io { path: svg_path, source });
     }
     fs::rename(&png_tmp, &png_path).map_err(|source| {
         let _ = fs::remove_file(&png_tmp);
-        PlotError::Io {
-            path: png_path,
-            source,
-        }
+        PlotError::Io { path: png_path, source }
     })
 }
 
@@ -394,13 +341,10 @@ fn drawable(v: f64) -> bool {
 
 /// Smallest and largest of the drawable values; `None` if there are none.
 fn bounds(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
-    values
-        .into_iter()
-        .filter(|&v| drawable(v))
-        .fold(None, |acc, v| match acc {
-            None => Some((v, v)),
-            Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
-        })
+    values.into_iter().filter(|&v| drawable(v)).fold(None, |acc, v| match acc {
+        None => Some((v, v)),
+        Some((lo, hi)) => Some((lo.min(v), hi.max(v))),
+    })
 }
 
 /// The y range of bars: from 0 (or 8 % below the lowest negative value) to 8 % above the highest
@@ -425,11 +369,7 @@ fn linear_range(b: Option<(f64, f64)>, margin: f64) -> (f64, f64) {
     let span = hi - lo;
     if span <= lo.abs().max(hi.abs()) * 1e-9 || span < MIN_SPAN {
         let mid = (lo + hi) / 2.0;
-        let pad = if mid == 0.0 {
-            1.0
-        } else {
-            (mid.abs() * 0.1).max(MIN_SPAN)
-        };
+        let pad = if mid == 0.0 { 1.0 } else { (mid.abs() * 0.1).max(MIN_SPAN) };
         return (mid - pad, mid + pad);
     }
     (lo - span * margin, hi + span * margin)
@@ -451,10 +391,7 @@ fn scientific(v: f64, decimals: usize) -> String {
     let s = format!("{v:.decimals$e}");
     match s.split_once('e') {
         Some((mantissa, exp)) if mantissa.contains('.') => {
-            format!(
-                "{}e{exp}",
-                mantissa.trim_end_matches('0').trim_end_matches('.')
-            )
+            format!("{}e{exp}", mantissa.trim_end_matches('0').trim_end_matches('.'))
         }
         _ => s,
     }
@@ -491,11 +428,7 @@ fn linear_ticks(lo: f64, hi: f64) -> impl Fn(&f64) -> String {
     let magnitude = lo.abs().max(hi.abs());
     let use_scientific = !(1e-3..1e5).contains(&magnitude);
     let digits = |d: f64| d.clamp(0.0, 10.0) as usize;
-    let decimals = if use_scientific {
-        digits(magnitude.log10().floor() - step_exp)
-    } else {
-        digits(-step_exp)
-    };
+    let decimals = if use_scientific { digits(magnitude.log10().floor() - step_exp) } else { digits(-step_exp) };
     move |v: &f64| {
         // Snap rounding noise such as 1e-17 to an exact zero (and avoid "-0.0").
         let v = if v.abs() < span * 1e-9 { 0.0 } else { *v };
@@ -533,11 +466,7 @@ fn colour(i: usize) -> RGBColor {
 
 /// Viridis colour for `t` in 0..=1 (clamped).
 fn viridis(t: f64) -> RGBColor {
-    let t = if t.is_finite() {
-        t.clamp(0.0, 1.0)
-    } else {
-        0.0
-    };
+    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
     let pos = t * (VIRIDIS.len() - 1) as f64;
     let i = (pos.floor() as usize).min(VIRIDIS.len() - 2);
     let f = pos - i as f64;
@@ -587,10 +516,7 @@ fn legend_corner(samples: &[(f64, f64)]) -> SeriesLabelPosition {
     ];
     let mut best = (SeriesLabelPosition::UpperRight, usize::MAX);
     for (pos, x0, x1, y0, y1) in corners {
-        let count = samples
-            .iter()
-            .filter(|&&(x, y)| x >= x0 && x <= x1 && y >= y0 && y <= y1)
-            .count();
+        let count = samples.iter().filter(|&&(x, y)| x >= x0 && x <= x1 && y >= y0 && y <= y1).count();
         if count < best.1 {
             best = (pos, count);
         }
@@ -649,12 +575,7 @@ where
     DB::ErrorType: 'static,
 {
     let log_x = chart.x_scale == Scale::Log10;
-    let points = || {
-        series
-            .iter()
-            .flat_map(|s| s.points.iter().copied())
-            .filter(move |&(x, y)| usable(x, y, log_x))
-    };
+    let points = || series.iter().flat_map(|s| s.points.iter().copied()).filter(move |&(x, y)| usable(x, y, log_x));
     let band_ys = series.iter().flat_map(|s| {
         let band = s.band.as_deref().unwrap_or(&[]);
         s.points
@@ -671,15 +592,7 @@ where
         let (ln_lo, ln_hi) = (x_lo.ln(), x_hi.ln());
         let x_frac = move |x: f64| (x.ln() - ln_lo) / (ln_hi - ln_lo);
         let x_coord: LogCoord<f64> = (x_lo..x_hi).log_scale().base(10.0).into();
-        draw_lines_on(
-            root,
-            chart,
-            series,
-            x_coord,
-            x_frac,
-            &log_ticks,
-            (y_lo, y_hi),
-        )
+        draw_lines_on(root, chart, series, x_coord, x_frac, &log_ticks, (y_lo, y_hi))
     } else {
         let (x_lo, x_hi) = linear_range(x_bounds, 0.0);
         let x_frac = move |x: f64| (x - x_lo) / (x_hi - x_lo);
@@ -726,16 +639,18 @@ where
     for (i, s) in series.iter().enumerate() {
         let c = colour(i);
         if let Some(band) = &s.band {
-            let band_runs = runs(s.points.iter().zip(band).map(|(&(x, _), &(lo, hi))| {
-                (usable(x, lo, log_x) && drawable(hi)).then_some((x, lo, hi))
-            }));
+            let band_runs = runs(
+                s.points
+                    .iter()
+                    .zip(band)
+                    .map(|(&(x, _), &(lo, hi))| (usable(x, lo, log_x) && drawable(hi)).then_some((x, lo, hi))),
+            );
             for run in band_runs {
                 let upper = run.iter().map(|&(x, _, hi)| (x, hi));
                 let lower = run.iter().rev().map(|&(x, lo, _)| (x, lo));
                 let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
                 for &(x, lo, hi) in &run {
-                    legend_samples
-                        .extend((0..=4).map(|k| frac((x, lo + (hi - lo) * f64::from(k) / 4.0))));
+                    legend_samples.extend((0..=4).map(|k| frac((x, lo + (hi - lo) * f64::from(k) / 4.0))));
                 }
                 cc.draw_series(std::iter::once(Polygon::new(outline, c.mix(0.2).filled())))?;
             }
@@ -745,11 +660,7 @@ where
         cc.draw_series(LineSeries::new(std::iter::empty(), c.stroke_width(2)))?
             .label(s.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        let line_runs = runs(
-            s.points
-                .iter()
-                .map(|&(x, y)| usable(x, y, log_x).then_some((x, y))),
-        );
+        let line_runs = runs(s.points.iter().map(|&(x, y)| usable(x, y, log_x).then_some((x, y))));
         for run in &line_runs {
             let run_frac: Vec<(f64, f64)> = run.iter().copied().map(frac).collect();
             sample_polyline(&run_frac, &mut legend_samples);
@@ -757,10 +668,7 @@ where
         }
         let count: usize = line_runs.iter().map(Vec::len).sum();
         if count <= MARKER_LIMIT {
-            let markers = line_runs
-                .iter()
-                .flatten()
-                .map(|&p| Circle::new(p, 3, c.filled()));
+            let markers = line_runs.iter().flatten().map(|&p| Circle::new(p, 3, c.filled()));
             cc.draw_series(markers)?;
         }
     }
@@ -809,10 +717,7 @@ where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
-    let (bin_lo, bin_hi) = linear_range(
-        bounds(samples.iter().flat_map(|(_, v)| v.iter().copied())),
-        0.0,
-    );
+    let (bin_lo, bin_hi) = linear_range(bounds(samples.iter().flat_map(|(_, v)| v.iter().copied())), 0.0);
     let width = (bin_hi - bin_lo) / bins as f64;
 
     // Bar heights per sample set: counts, or densities that integrate to one.
@@ -825,32 +730,15 @@ where
                 counts[bin] += 1;
             }
             let n: usize = counts.iter().sum();
-            let scale = if density && n > 0 {
-                1.0 / (n as f64 * width)
-            } else {
-                1.0
-            };
+            let scale = if density && n > 0 { 1.0 / (n as f64 * width) } else { 1.0 };
             counts.iter().map(|&c| c as f64 * scale).collect()
         })
         .collect();
 
-    let curve_points = || {
-        curves
-            .iter()
-            .flat_map(|s| s.points.iter().copied())
-            .filter(|&(x, y)| usable(x, y, false))
-    };
-    let x_bounds = bounds(
-        [bin_lo, bin_hi]
-            .into_iter()
-            .chain(curve_points().map(|(x, _)| x)),
-    );
+    let curve_points = || curves.iter().flat_map(|s| s.points.iter().copied()).filter(|&(x, y)| usable(x, y, false));
+    let x_bounds = bounds([bin_lo, bin_hi].into_iter().chain(curve_points().map(|(x, _)| x)));
     let (x_lo, x_hi) = linear_range(x_bounds, 0.02);
-    let y_values = heights
-        .iter()
-        .flatten()
-        .copied()
-        .chain(curve_points().map(|(_, y)| y));
+    let y_values = heights.iter().flatten().copied().chain(curve_points().map(|(_, y)| y));
     let (y_lo, y_hi) = zero_based_range(y_values);
 
     let y_label = match chart.y_label {
@@ -888,12 +776,9 @@ where
                 bars.push([(x0, 0.0), (x0 + width, h)]);
             }
         }
-        cc.draw_series(
-            bars.iter()
-                .map(|&r| Rectangle::new(r, c.mix(alpha).filled())),
-        )?
-        .label(name.as_str())
-        .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(alpha).filled()));
+        cc.draw_series(bars.iter().map(|&r| Rectangle::new(r, c.mix(alpha).filled())))?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 20, y + 6)], c.mix(alpha).filled()));
         cc.draw_series(bars.iter().map(|&r| Rectangle::new(r, c.stroke_width(1))))?;
     }
     for (j, s) in curves.iter().enumerate() {
@@ -901,18 +786,13 @@ where
         cc.draw_series(LineSeries::new(std::iter::empty(), c.stroke_width(2)))?
             .label(s.name.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
-        for run in runs(
-            s.points
-                .iter()
-                .map(|&(x, y)| usable(x, y, false).then_some((x, y))),
-        ) {
+        for run in runs(s.points.iter().map(|&(x, y)| usable(x, y, false).then_some((x, y)))) {
             let run_frac: Vec<(f64, f64)> = run.iter().copied().map(frac).collect();
             sample_polyline(&run_frac, &mut legend_samples);
             cc.draw_series(LineSeries::new(run, c.stroke_width(2)))?;
         }
     }
-    let any_named =
-        samples.iter().any(|(n, _)| !n.is_empty()) || curves.iter().any(|s| !s.name.is_empty());
+    let any_named = samples.iter().any(|(n, _)| !n.is_empty()) || curves.iter().any(|s| !s.name.is_empty());
     draw_legend(&mut cc, any_named, &legend_samples)?;
     Ok(())
 }
@@ -920,21 +800,14 @@ where
 // ---------------------------------------------------------------------------------------------
 // Bar chart
 
-fn draw_bars<DB>(
-    root: &DrawingArea<DB, Shift>,
-    chart: &Chart,
-    bars: &[(String, f64, Option<f64>)],
-) -> DrawResult
+fn draw_bars<DB>(root: &DrawingArea<DB, Shift>, chart: &Chart, bars: &[(String, f64, Option<f64>)]) -> DrawResult
 where
     DB: DrawingBackend,
     DB::ErrorType: 'static,
 {
     let slots = bars.len().max(1);
     // Error half-widths, ignoring non-finite ones and bars without a value.
-    let error = |value: f64, err: Option<f64>| {
-        err.filter(|&e| drawable(e) && drawable(value))
-            .map(f64::abs)
-    };
+    let error = |value: f64, err: Option<f64>| err.filter(|&e| drawable(e) && drawable(value)).map(f64::abs);
     let extents = bars.iter().flat_map(|&(_, v, e)| {
         let e = error(v, e).unwrap_or(0.0);
         [v - e, v + e]
@@ -946,9 +819,7 @@ where
     let slot_px = 690.0 / slots as f64;
     let chars_per_slot = slot_px / 7.5;
     let stride = ((8.0 / chars_per_slot).ceil() as usize).max(1);
-    let max_chars = ((chars_per_slot * stride as f64).floor() as usize)
-        .saturating_sub(1)
-        .max(3);
+    let max_chars = ((chars_per_slot * stride as f64).floor() as usize).saturating_sub(1).max(3);
     let labels: Vec<String> = bars.iter().map(|(l, _, _)| shorten(l, max_chars)).collect();
     let x_ticks = |v: &SegmentValue<u32>| match v {
         SegmentValue::CenterOf(i) if (*i as usize).is_multiple_of(stride) => {
@@ -981,42 +852,25 @@ where
             continue;
         }
         // Distinct colours help tell a few bars apart; many bars share one colour.
-        let c = if bars.len() <= PALETTE.len() {
-            colour(i as usize)
-        } else {
-            colour(0)
-        };
-        let mut bar = Rectangle::new(
-            [
-                (SegmentValue::Exact(i), 0.0),
-                (SegmentValue::Exact(i + 1), value),
-            ],
-            c.mix(0.85).filled(),
-        );
+        let c = if bars.len() <= PALETTE.len() { colour(i as usize) } else { colour(0) };
+        let mut bar =
+            Rectangle::new([(SegmentValue::Exact(i), 0.0), (SegmentValue::Exact(i + 1), value)], c.mix(0.85).filled());
         bar.set_margin(0, 0, gap, gap);
         cc.draw_series(std::iter::once(bar))?;
         if let Some(e) = error(value, err) {
             let style = BLACK.stroke_width(2);
             let cap = (slot_px * 0.12).clamp(3.0, 12.0) as i32;
             let centre = || SegmentValue::CenterOf(i);
-            let whisker =
-                PathElement::new(vec![(centre(), value - e), (centre(), value + e)], style);
-            let caps = [value - e, value + e].map(|y| {
-                EmptyElement::at((centre(), y)) + PathElement::new(vec![(-cap, 0), (cap, 0)], style)
-            });
+            let whisker = PathElement::new(vec![(centre(), value - e), (centre(), value + e)], style);
+            let caps = [value - e, value + e]
+                .map(|y| EmptyElement::at((centre(), y)) + PathElement::new(vec![(-cap, 0), (cap, 0)], style));
             cc.draw_series(std::iter::once(whisker))?;
             cc.draw_series(caps)?;
         }
     }
     if y_lo < 0.0 {
-        let axis = vec![
-            (SegmentValue::Exact(0), 0.0),
-            (SegmentValue::Exact(slots_u32), 0.0),
-        ];
-        cc.draw_series(std::iter::once(PathElement::new(
-            axis,
-            BLACK.stroke_width(1),
-        )))?;
+        let axis = vec![(SegmentValue::Exact(0), 0.0), (SegmentValue::Exact(slots_u32), 0.0)];
+        cc.draw_series(std::iter::once(PathElement::new(axis, BLACK.stroke_width(1))))?;
     }
     Ok(())
 }
@@ -1082,18 +936,9 @@ where
             // Running mean, which cannot overflow for drawable values.
             let (mean, n) = block
                 .filter(|&v| drawable(v))
-                .fold((0.0, 0.0), |(mean, n), v| {
-                    (mean + (v - mean) / (n + 1.0), n + 1.0)
-                });
-            let fill = if n == 0.0 {
-                RGBColor(200, 200, 200)
-            } else {
-                viridis((mean - v_lo) / (v_hi - v_lo))
-            };
-            let rect = [
-                (c0 as f64 - 0.5, r0 as f64 - 0.5),
-                (c1 as f64 - 0.5, r1 as f64 - 0.5),
-            ];
+                .fold((0.0, 0.0), |(mean, n), v| (mean + (v - mean) / (n + 1.0), n + 1.0));
+            let fill = if n == 0.0 { RGBColor(200, 200, 200) } else { viridis((mean - v_lo) / (v_hi - v_lo)) };
+            let rect = [(c0 as f64 - 0.5, r0 as f64 - 0.5), (c1 as f64 - 0.5, r1 as f64 - 0.5)];
             cells.push(Rectangle::new(rect, fill.filled()));
         }
     }
@@ -1120,10 +965,7 @@ where
         let t0 = f64::from(k) / f64::from(steps);
         let t1 = f64::from(k + 1) / f64::from(steps);
         let y = |t: f64| v_lo + (v_hi - v_lo) * t;
-        Rectangle::new(
-            [(0.0, y(t0)), (1.0, y(t1))],
-            viridis((t0 + t1) / 2.0).filled(),
-        )
+        Rectangle::new([(0.0, y(t0)), (1.0, y(t1))], viridis((t0 + t1) / 2.0).filled())
     });
     cb.draw_series(strip)?;
     Ok(())
@@ -1145,20 +987,11 @@ mod tests {
     }
 
     fn chart(title: &str) -> Chart<'_> {
-        Chart {
-            title,
-            x_label: "generation",
-            y_label: "fitness",
-            x_scale: Scale::Linear,
-        }
+        Chart { title, x_label: "generation", y_label: "fitness", x_scale: Scale::Linear }
     }
 
     fn series(name: &str, points: Vec<(f64, f64)>) -> Series {
-        Series {
-            name: name.to_string(),
-            points,
-            band: None,
-        }
+        Series { name: name.to_string(), points, band: None }
     }
 
     /// Both files exist, the PNG is a real image, the SVG names the title, no temp files remain.
@@ -1168,17 +1001,11 @@ mod tests {
         assert!(png.len() > 4000, "PNG too small: {} bytes", png.len());
         let svg = fs::read_to_string(with_suffix(stem, ".svg")).expect("svg written");
         assert!(svg.starts_with("<svg"), "SVG root element");
-        assert!(
-            svg.contains(title),
-            "SVG should contain the title {title:?}"
-        );
+        assert!(svg.contains(title), "SVG should contain the title {title:?}");
         let dir = stem.parent().expect("stem has a folder");
         for entry in fs::read_dir(dir).expect("read test dir") {
             let name = entry.expect("dir entry").file_name();
-            assert!(
-                !name.to_string_lossy().contains(".tmp."),
-                "temp file left: {name:?}"
-            );
+            assert!(!name.to_string_lossy().contains(".tmp."), "temp file left: {name:?}");
         }
     }
 
@@ -1186,16 +1013,10 @@ mod tests {
     fn line_chart_writes_svg_and_png() {
         let dir = test_dir("line");
         let stem = dir.join("fitness");
-        let mean: Vec<(f64, f64)> = (0..50)
-            .map(|g| (f64::from(g), (f64::from(g) / 10.0).sin()))
-            .collect();
+        let mean: Vec<(f64, f64)> = (0..50).map(|g| (f64::from(g), (f64::from(g) / 10.0).sin())).collect();
         let band = mean.iter().map(|&(_, y)| (y - 0.2, y + 0.2)).collect();
         let best = series("best", mean.iter().map(|&(x, y)| (x, y + 0.5)).collect());
-        let mean = Series {
-            name: "mean ± sd".into(),
-            points: mean,
-            band: Some(band),
-        };
+        let mean = Series { name: "mean ± sd".into(), points: mean, band: Some(band) };
         line_chart(&stem, &chart("Fitness per generation"), &[mean, best]).expect("line chart");
         assert_written(&stem, "Fitness per generation");
         let _ = fs::remove_dir_all(&dir);
@@ -1211,19 +1032,11 @@ mod tests {
             y_label: "accuracy",
             x_scale: Scale::Log10,
         };
-        let points = [
-            (1e2, 0.5),
-            (1e3, 0.7),
-            (1e4, 0.8),
-            (1e5, 0.85),
-            (0.0, 0.9),
-            (-5.0, 1.0),
-        ];
+        let points = [(1e2, 0.5), (1e3, 0.7), (1e4, 0.8), (1e5, 0.85), (0.0, 0.9), (-5.0, 1.0)];
         line_chart(&stem, &c, &[series("homogeneous", points.to_vec())]).expect("log chart");
         assert_written(&stem, "Accuracy vs parameters");
         // Within a single decade, and with no usable points at all.
-        line_chart(&stem, &c, &[series("narrow", vec![(2.0, 1.0), (3.0, 2.0)])])
-            .expect("narrow log");
+        line_chart(&stem, &c, &[series("narrow", vec![(2.0, 1.0), (3.0, 2.0)])]).expect("narrow log");
         line_chart(&stem, &c, &[series("none", vec![(0.0, 1.0), (-1.0, 2.0)])]).expect("empty log");
         assert_written(&stem, "Accuracy vs parameters");
         let _ = fs::remove_dir_all(&dir);
@@ -1235,47 +1048,20 @@ mod tests {
         let cases: Vec<(&str, Vec<Series>)> = vec![
             ("empty", vec![]),
             ("one-point", vec![series("one", vec![(3.0, 4.0)])]),
-            (
-                "flat",
-                vec![series("flat", vec![(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)])],
-            ),
+            ("flat", vec![series("flat", vec![(0.0, 2.0), (1.0, 2.0), (2.0, 2.0)])]),
             ("zeros", vec![series("zeros", vec![(0.0, 0.0), (0.0, 0.0)])]),
             (
                 "non-finite",
                 vec![series(
                     "nan",
-                    vec![
-                        (0.0, 1.0),
-                        (1.0, f64::NAN),
-                        (f64::INFINITY, 2.0),
-                        (3.0, -1.0),
-                        (4.0, f64::NEG_INFINITY),
-                    ],
+                    vec![(0.0, 1.0), (1.0, f64::NAN), (f64::INFINITY, 2.0), (3.0, -1.0), (4.0, f64::NEG_INFINITY)],
                 )],
             ),
             ("all-nan", vec![series("", vec![(f64::NAN, f64::NAN)])]),
-            (
-                "negative",
-                vec![series(
-                    "neg",
-                    vec![(-3.0, -10.0), (-1.0, -20.0), (2.0, -5.0)],
-                )],
-            ),
-            (
-                "huge",
-                vec![series(
-                    "huge",
-                    vec![(0.0, -1e308), (1.0, 1e300), (f64::MAX, 0.0)],
-                )],
-            ),
-            (
-                "tiny",
-                vec![series("tiny", vec![(0.0, 1e-320), (1e-320, 5e-324)])],
-            ),
-            (
-                "no-points",
-                vec![series("empty", vec![]), series("other", vec![(1.0, 1.0)])],
-            ),
+            ("negative", vec![series("neg", vec![(-3.0, -10.0), (-1.0, -20.0), (2.0, -5.0)])]),
+            ("huge", vec![series("huge", vec![(0.0, -1e308), (1.0, 1e300), (f64::MAX, 0.0)])]),
+            ("tiny", vec![series("tiny", vec![(0.0, 1e-320), (1e-320, 5e-324)])]),
+            ("no-points", vec![series("empty", vec![]), series("other", vec![(1.0, 1.0)])]),
             (
                 "odd-band",
                 vec![Series {
@@ -1287,8 +1073,7 @@ mod tests {
         ];
         for (name, data) in cases {
             let stem = dir.join(name);
-            line_chart(&stem, &chart("Degenerate"), &data)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            line_chart(&stem, &chart("Degenerate"), &data).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_written(&stem, "Degenerate");
         }
         let _ = fs::remove_dir_all(&dir);
@@ -1298,27 +1083,15 @@ mod tests {
     fn histogram_overlay_with_density_curve() {
         let dir = test_dir("hist");
         let stem = dir.join("tau");
-        let a: Vec<f64> = (0..500)
-            .map(|i| (f64::from(i) * 0.618).fract() * 4.0 - 2.0)
-            .collect();
-        let b: Vec<f64> = (0..300)
-            .map(|i| (f64::from(i) * 0.414).fract() * 2.0)
-            .collect();
+        let a: Vec<f64> = (0..500).map(|i| (f64::from(i) * 0.618).fract() * 4.0 - 2.0).collect();
+        let b: Vec<f64> = (0..300).map(|i| (f64::from(i) * 0.414).fract() * 2.0).collect();
         let pdf = (0..=60).map(|k| {
             let x = -3.0 + f64::from(k) * 0.1;
-            (
-                x,
-                (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt(),
-            )
+            (x, (-x * x / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt())
         });
         let curve = series("normal pdf", pdf.collect());
         let samples = [("initial".to_string(), a), ("evolved".to_string(), b)];
-        let c = Chart {
-            title: "Membrane time constants",
-            x_label: "tau (ms)",
-            y_label: "",
-            x_scale: Scale::Linear,
-        };
+        let c = Chart { title: "Membrane time constants", x_label: "tau (ms)", y_label: "", x_scale: Scale::Linear };
         histogram(&stem, &c, &samples, 30, true, &[curve]).expect("density histogram");
         assert_written(&stem, "Membrane time constants");
         histogram(&stem, &c, &samples[..1], 20, false, &[]).expect("count histogram");
@@ -1335,11 +1108,7 @@ mod tests {
             ("constant", vec![("c".into(), vec![5.0; 40])], 10),
             ("single", vec![("s".into(), vec![-2.0])], 10),
             ("zero-bins", vec![("z".into(), vec![1.0, 2.0, 3.0])], 0),
-            (
-                "non-finite",
-                vec![("n".into(), vec![f64::NAN, f64::INFINITY, -1.0, 1.0])],
-                5,
-            ),
+            ("non-finite", vec![("n".into(), vec![f64::NAN, f64::INFINITY, -1.0, 1.0])], 5),
             ("only-nan", vec![("n".into(), vec![f64::NAN])], 5),
             ("many-bins", vec![("m".into(), vec![0.0, 1.0])], usize::MAX),
             ("tiny", vec![("t".into(), vec![5e-324, 5e-324, 1e-320])], 50),
@@ -1378,23 +1147,12 @@ mod tests {
     #[test]
     fn bar_chart_degenerate_inputs_do_not_panic() {
         let dir = test_dir("bars-degenerate");
-        let many: Bars = (0..200)
-            .map(|i| (format!("condition number {i}"), f64::from(i), Some(1.0)))
-            .collect();
+        let many: Bars = (0..200).map(|i| (format!("condition number {i}"), f64::from(i), Some(1.0))).collect();
         let cases: Vec<(&str, Bars)> = vec![
             ("empty", vec![]),
             ("zero", vec![("z".into(), 0.0, None)]),
-            (
-                "non-finite",
-                vec![
-                    ("nan".into(), f64::NAN, Some(1.0)),
-                    ("inf".into(), 1.0, Some(f64::INFINITY)),
-                ],
-            ),
-            (
-                "equal",
-                vec![("a".into(), 3.0, None), ("b".into(), 3.0, None)],
-            ),
+            ("non-finite", vec![("nan".into(), f64::NAN, Some(1.0)), ("inf".into(), 1.0, Some(f64::INFINITY))]),
+            ("equal", vec![("a".into(), 3.0, None), ("b".into(), 3.0, None)]),
             ("many", many),
         ];
         for (name, bars) in cases {
@@ -1408,12 +1166,8 @@ mod tests {
     #[test]
     fn heat_map_writes_and_handles_awkward_matrices() {
         let dir = test_dir("heat");
-        let c = Chart {
-            title: "Weight matrix",
-            x_label: "presynaptic",
-            y_label: "postsynaptic",
-            x_scale: Scale::Linear,
-        };
+        let c =
+            Chart { title: "Weight matrix", x_label: "presynaptic", y_label: "postsynaptic", x_scale: Scale::Linear };
         let values: Vec<f64> = (0..12 * 20).map(|i| (f64::from(i) * 0.37).sin()).collect();
         heat_map(&dir.join("weights"), &c, 12, 20, &values).expect("heat map");
         assert_written(&dir.join("weights"), "Weight matrix");
@@ -1439,8 +1193,7 @@ mod tests {
     fn heat_map_size_mismatch_is_an_error_naming_the_file() {
         let dir = test_dir("heat-mismatch");
         let stem = dir.join("bad");
-        let err = heat_map(&stem, &chart("Bad"), 2, 3, &[1.0; 5])
-            .expect_err("5 values cannot fill 2 x 3");
+        let err = heat_map(&stem, &chart("Bad"), 2, 3, &[1.0; 5]).expect_err("5 values cannot fill 2 x 3");
         assert!(matches!(err, PlotError::InvalidInput { .. }));
         assert!(err.to_string().contains("bad.svg"), "{err}");
         let err = heat_map(&stem, &chart("Bad"), usize::MAX, 2, &[]).expect_err("overflowing size");
@@ -1467,15 +1220,7 @@ mod tests {
         let blank = Chart::default();
         let one = [series("", vec![(1.0, 1.0), (2.0, 3.0)])];
         line_chart(&dir.join("line"), &blank, &one).expect("line");
-        histogram(
-            &dir.join("hist"),
-            &blank,
-            &[(String::new(), vec![1.0, 2.0])],
-            4,
-            false,
-            &[],
-        )
-        .expect("histogram");
+        histogram(&dir.join("hist"), &blank, &[(String::new(), vec![1.0, 2.0])], 4, false, &[]).expect("histogram");
         bar_chart(&dir.join("bars"), &blank, &[(String::new(), 1.0, None)]).expect("bars");
         heat_map(&dir.join("heat"), &blank, 1, 2, &[0.0, 1.0]).expect("heat map");
         for name in ["line", "hist", "bars", "heat"] {
@@ -1488,18 +1233,8 @@ mod tests {
     fn stem_suffix_is_appended_and_files_are_replaced() {
         let dir = test_dir("stem");
         let stem = dir.join("nested").join("run.v2");
-        line_chart(
-            &stem,
-            &chart("First"),
-            &[series("a", vec![(0.0, 1.0), (1.0, 2.0)])],
-        )
-        .expect("first");
-        line_chart(
-            &stem,
-            &chart("Second"),
-            &[series("a", vec![(0.0, 1.0), (1.0, 3.0)])],
-        )
-        .expect("second");
+        line_chart(&stem, &chart("First"), &[series("a", vec![(0.0, 1.0), (1.0, 2.0)])]).expect("first");
+        line_chart(&stem, &chart("Second"), &[series("a", vec![(0.0, 1.0), (1.0, 3.0)])]).expect("second");
         assert_written(&stem, "Second");
         let svg = fs::read_to_string(dir.join("nested").join("run.v2.svg")).expect("svg");
         assert!(!svg.contains("First"));
@@ -1519,9 +1254,6 @@ mod tests {
         assert_eq!(shorten("abcdef", 4), "ab…f");
         assert_eq!(shorten("condition 12", 8), "cond… 12");
         assert_eq!(shorten("short", 8), "short");
-        assert_eq!(
-            runs([Some(1), None, None, Some(2), Some(3), None]),
-            vec![vec![1], vec![2, 3]]
-        );
+        assert_eq!(runs([Some(1), None, None, Some(2), Some(3), None]), vec![vec![1], vec![2, 3]]);
     }
 }

@@ -54,7 +54,13 @@ fn centred(m: MatRef<'_, f64>, mean: &[f64]) -> Mat<f64> {
 
 /// Fits every column of `y` on `x` for each relative λ in `grid` and keeps, per task, the λ
 /// with the smallest squared error on (`x_val`, `y_val`). A single-λ grid gives the plain ridge fit.
-pub fn fit(x: MatRef<'_, f64>, y: MatRef<'_, f64>, x_val: MatRef<'_, f64>, y_val: MatRef<'_, f64>, grid: &[f64]) -> Readout {
+pub fn fit(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    x_val: MatRef<'_, f64>,
+    y_val: MatRef<'_, f64>,
+    grid: &[f64],
+) -> Readout {
     let (n, k) = (x.ncols(), y.ncols());
     let xm = column_means(x);
     let ym = column_means(y);
@@ -199,7 +205,12 @@ mod tests {
         let w = g.llt(Side::Lower).unwrap().solve(&rhs);
         for i in 0..n {
             for j in 0..k {
-                assert!((w[(i, j)] - r.weights[(i, j)]).abs() < 1e-10, "w[{i},{j}]: {} vs {}", w[(i, j)], r.weights[(i, j)]);
+                assert!(
+                    (w[(i, j)] - r.weights[(i, j)]).abs() < 1e-10,
+                    "w[{i},{j}]: {} vs {}",
+                    w[(i, j)],
+                    r.weights[(i, j)]
+                );
             }
         }
         for j in 0..k {

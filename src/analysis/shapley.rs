@@ -58,7 +58,8 @@ mod tests {
     /// player gets 0.
     #[test]
     fn efficiency_symmetry_and_null_player() {
-        let values: Vec<f64> = (0..16).map(|m: usize| ((m * 37 + 11) % 23) as f64 * 1.7 - (m.count_ones() as f64).powi(2)).collect();
+        let values: Vec<f64> =
+            (0..16).map(|m: usize| ((m * 37 + 11) % 23) as f64 * 1.7 - (m.count_ones() as f64).powi(2)).collect();
         let phi = shapley_values(&values).unwrap();
         let total: f64 = phi.iter().sum();
         assert!((total - (values[15] - values[0])).abs() < 1e-12, "{total} vs {}", values[15] - values[0]);

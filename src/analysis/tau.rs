@@ -81,9 +81,23 @@ pub fn analyze_tau(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<TauFits>, Str
         rows.push(fits("pooled".into(), &all)?);
     }
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    let mut csv = String::from("name,n,mean_ms,gamma_shape,gamma_scale_ms,gamma_ks,lognormal_shape,lognormal_scale_ms,lognormal_ks\n");
+    let mut csv = String::from(
+        "name,n,mean_ms,gamma_shape,gamma_scale_ms,gamma_ks,lognormal_shape,lognormal_scale_ms,lognormal_ks\n",
+    );
     for r in &rows {
-        let _ = writeln!(csv, "{},{},{},{},{},{},{},{},{}", r.name, r.n, r.mean_ms, r.gamma.shape, r.gamma.scale, r.gamma.ks, r.lognormal.shape, r.lognormal.scale, r.lognormal.ks);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{}",
+            r.name,
+            r.n,
+            r.mean_ms,
+            r.gamma.shape,
+            r.gamma.scale,
+            r.gamma.ks,
+            r.lognormal.shape,
+            r.lognormal.scale,
+            r.lognormal.ks
+        );
     }
     write_atomic(&out.join("tau_fit.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
     write_atomic(&out.join("tau_fit.md"), table2_markdown(&rows).as_bytes()).map_err(|e| e.to_string())?;
@@ -136,18 +150,38 @@ pub fn table2_markdown(rows: &[TauFits]) -> String {
 fn plot_fits(stem: &Path, tau: &[f64], fit: &TauFits) -> Result<(), plot::PlotError> {
     let hi = tau.iter().cloned().fold(0.0f64, f64::max).max(60.0);
     let xs: Vec<f64> = (1..=300).map(|i| hi * i as f64 / 300.0).collect();
-    let curve = |name: String, f: &dyn Fn(f64) -> f64| Series { name, points: xs.iter().map(|&x| (x, f(x))).collect(), band: None };
+    let curve = |name: String, f: &dyn Fn(f64) -> f64| Series {
+        name,
+        points: xs.iter().map(|&x| (x, f(x))).collect(),
+        band: None,
+    };
     let (g, l) = (fit.gamma, fit.lognormal);
     let mouse = PAPER_TABLE2[4];
     let human = PAPER_TABLE2[5];
     let curves = vec![
-        curve(format!("gamma fit k={:.2} θ={:.1} ms (KS {:.3})", g.shape, g.scale, g.ks), &|x| gamma_pdf(g.shape, g.scale, x)),
-        curve(format!("lognormal fit σ={:.2} scale={:.1} ms (KS {:.3})", l.shape, l.scale, l.ks), &|x| lognormal_pdf(l.shape, l.scale, x)),
+        curve(format!("gamma fit k={:.2} θ={:.1} ms (KS {:.3})", g.shape, g.scale, g.ks), &|x| {
+            gamma_pdf(g.shape, g.scale, x)
+        }),
+        curve(format!("lognormal fit σ={:.2} scale={:.1} ms (KS {:.3})", l.shape, l.scale, l.ks), &|x| {
+            lognormal_pdf(l.shape, l.scale, x)
+        }),
         curve("mouse V1 (gamma 1.64, 13.4 ms)".into(), &|x| gamma_pdf(mouse.gamma.0, mouse.gamma.1, x)),
         curve("human MTG (gamma 3.18, 9.11 ms)".into(), &|x| gamma_pdf(human.gamma.0, human.gamma.1, x)),
     ];
-    let chart = Chart { title: "Learned membrane time constants τ", x_label: "τ (ms)", y_label: "density", x_scale: Scale::Linear };
-    plot::histogram(stem, &chart, &[(format!("learned τ ({}, n = {})", fit.name, fit.n), tau.to_vec())], 40, true, &curves)
+    let chart = Chart {
+        title: "Learned membrane time constants τ",
+        x_label: "τ (ms)",
+        y_label: "density",
+        x_scale: Scale::Linear,
+    };
+    plot::histogram(
+        stem,
+        &chart,
+        &[(format!("learned τ ({}, n = {})", fit.name, fit.n), tau.to_vec())],
+        40,
+        true,
+        &curves,
+    )
 }
 
 #[cfg(test)]

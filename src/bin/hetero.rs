@@ -12,7 +12,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "hetero", version, about = "Neuronal heterogeneity in spiking networks: evolution strategies over neuron properties")]
+#[command(
+    name = "hetero",
+    version,
+    about = "Neuronal heterogeneity in spiking networks: evolution strategies over neuron properties"
+)]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
     #[command(subcommand)]
@@ -282,12 +286,19 @@ struct ReproduceCommon {
 impl ReproduceCommon {
     /// The output folder: --out, or runs/<name>[-quick].
     fn out_dir(&self, name: &str) -> PathBuf {
-        self.out.clone().unwrap_or_else(|| PathBuf::from(if self.quick { format!("runs/{name}-quick") } else { format!("runs/{name}") }))
+        self.out.clone().unwrap_or_else(|| {
+            PathBuf::from(if self.quick { format!("runs/{name}-quick") } else { format!("runs/{name}") })
+        })
     }
 }
 
 /// Runs a reproduction on a pool of `threads` and prints one summary line (on the writing rank).
-fn run_reproduction<R: Send>(threads: usize, out: &Path, figures: &str, run: impl FnOnce() -> Result<Vec<R>, hetero::train::TrainError> + Send) -> Result<(), Failure> {
+fn run_reproduction<R: Send>(
+    threads: usize,
+    out: &Path,
+    figures: &str,
+    run: impl FnOnce() -> Result<Vec<R>, hetero::train::TrainError> + Send,
+) -> Result<(), Failure> {
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let start = std::time::Instant::now();
     let rows = pool.install(run)?;
@@ -313,7 +324,11 @@ fn at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(flag: &str, value:
 }
 
 /// Sets `field` to `value` when the flag was given, after [`at_least_one`].
-fn override_at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(field: &mut T, flag: &str, value: Option<T>) -> Result<(), Failure> {
+fn override_at_least_one<T: PartialOrd + From<u8> + std::fmt::Display>(
+    field: &mut T,
+    flag: &str,
+    value: Option<T>,
+) -> Result<(), Failure> {
     if let Some(v) = value {
         *field = at_least_one(flag, v)?;
     }
@@ -352,7 +367,12 @@ fn main() -> ExitCode {
     #[cfg(feature = "mpi")]
     let _mpi = hetero::distributed::init();
     std::panic::set_hook(Box::new(|info| {
-        let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         hetero::io::report_line(&format!("error: internal error{at}: {} (please report)", msg.replace('\n', " ")));
     }));
@@ -396,7 +416,9 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Bench { name, env, json, generations, threads, run } => {
             if let Some(dir) = run {
                 if name != "mnist" {
-                    return Err(Failure(format!("--run: only `bench mnist` takes a run directory, not `bench {name}`")));
+                    return Err(Failure(format!(
+                        "--run: only `bench mnist` takes a run directory, not `bench {name}`"
+                    )));
                 }
                 return bench_mnist_run(&dir, json, generations.unwrap_or(12), threads);
             }
@@ -460,7 +482,11 @@ fn run(command: Command) -> Result<(), Failure> {
                     "log" => Surrogate::Log { alpha },
                     "triangle" => Surrogate::Triangle,
                     "rectangular" => Surrogate::Rectangular,
-                    _ => return Err(Failure(format!("--surrogate {name}: unknown (atan:α, log:α, triangle, rectangular)"))),
+                    _ => {
+                        return Err(Failure(format!(
+                            "--surrogate {name}: unknown (atan:α, log:α, triangle, rectangular)"
+                        )))
+                    }
                 };
             }
             if let Some(j) = jacobian {
@@ -470,7 +496,9 @@ fn run(command: Command) -> Result<(), Failure> {
                     _ => return Err(Failure(format!("--jacobian {j}: expected reset or detached"))),
                 };
             }
-            run_reproduction(common.threads, &opts.out, "reward_vs_max_steps.png, pre_reset_u.png", || bp_vs_es::run(&opts))
+            run_reproduction(common.threads, &opts.out, "reward_vs_max_steps.png, pre_reset_u.png", || {
+                bp_vs_es::run(&opts)
+            })
         }
         Command::Reproduce(Reproduce::Mnist { dataset, sizes, generations, seeds, data_dir, common }) => {
             use hetero::data::DatasetName;
@@ -480,7 +508,9 @@ fn run(command: Command) -> Result<(), Failure> {
             if let Some(d) = dataset {
                 opts.datasets = match d.as_str() {
                     "both" => vec![DatasetName::Mnist, DatasetName::FashionMnist],
-                    other => vec![other.parse::<DatasetName>().map_err(|e| Failure(format!("--dataset {other}: {e}; or both")))?],
+                    other => vec![other
+                        .parse::<DatasetName>()
+                        .map_err(|e| Failure(format!("--dataset {other}: {e}; or both")))?],
                 };
             }
             if let Some(s) = sizes {
@@ -493,7 +523,12 @@ fn run(command: Command) -> Result<(), Failure> {
                 opts.seeds = at_least_one("--seeds", s)?;
             }
             opts.data_dir = data_dir;
-            run_reproduction(common.threads, &opts.out, "accuracy_<dataset>.png, fig6_<dataset>_<arm>.png, silent_<dataset>.png", || mnist::run(&opts))
+            run_reproduction(
+                common.threads,
+                &opts.out,
+                "accuracy_<dataset>.png, fig6_<dataset>_<arm>.png, silent_<dataset>.png",
+                || mnist::run(&opts),
+            )
         }
         Command::Reproduce(Reproduce::MemoryLength { lengths, seeds, generations, taus, common }) => {
             use hetero::experiment::memory_length::{self, Options};
@@ -517,9 +552,20 @@ fn run(command: Command) -> Result<(), Failure> {
                 }
                 opts.taus_ms = t;
             }
-            run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || memory_length::run(&opts))
+            run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || {
+                memory_length::run(&opts)
+            })
         }
-        Command::Reproduce(Reproduce::Ablation { env, generations, seeds, params, population, max_steps, final_episodes, common }) => {
+        Command::Reproduce(Reproduce::Ablation {
+            env,
+            generations,
+            seeds,
+            params,
+            population,
+            max_steps,
+            final_episodes,
+            common,
+        }) => {
             use hetero::experiment::ablation::{self, Options};
             let out = common.out_dir("ablation");
             let envs = locomotion_envs(&env)?;
@@ -535,9 +581,19 @@ fn run(command: Command) -> Result<(), Failure> {
             override_at_least_one(&mut opts.population, "--population", population)?;
             override_at_least_one(&mut opts.max_steps, "--max-steps", max_steps)?;
             override_at_least_one(&mut opts.final_episodes, "--final-episodes", final_episodes)?;
-            run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || ablation::run(&opts))
+            run_reproduction(common.threads, &opts.out, "shapley.md, shapley.png, tau/<env>/tau_fit.md", || {
+                ablation::run(&opts)
+            })
         }
-        Command::Reproduce(Reproduce::ControlScaling { env, sizes, generations, seeds, population, max_steps, common }) => {
+        Command::Reproduce(Reproduce::ControlScaling {
+            env,
+            sizes,
+            generations,
+            seeds,
+            population,
+            max_steps,
+            common,
+        }) => {
             use hetero::experiment::control_scaling::{self, Options};
             let out = common.out_dir("control-scaling");
             let envs = locomotion_envs(&env)?;
@@ -593,11 +649,14 @@ fn train_command(
         }
     }
     let mut tree = ConfigTree::load(source)?;
-    let stem = Path::new(source).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| source.to_string());
+    let stem =
+        Path::new(source).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| source.to_string());
     let mut resume_dir = None;
     if resume {
         if population.is_some() || seed.is_some() || !set.is_empty() {
-            return Err(Failure("--resume continues the saved configuration; --population, --seed and --set cannot change it".into()));
+            return Err(Failure(
+                "--resume continues the saved configuration; --population, --seed and --set cannot change it".into(),
+            ));
         }
         let base_seed = tree.finish()?.run.seed;
         let dir = out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{stem}-s{base_seed}")));
@@ -626,7 +685,9 @@ fn train_command(
         }
     }
     let config = tree.finish().map_err(|e| match (population, e.to_string()) {
-        (Some(p), m) if m.starts_with("strategy.population") => Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1))),
+        (Some(p), m) if m.starts_with("strategy.population") => {
+            Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1)))
+        }
         (_, m) => Failure(m),
     })?;
     // Under MPI only rank 0 writes; the others must not race it over directory checks.
@@ -639,7 +700,10 @@ fn train_command(
         None => match out {
             Some(dir) => {
                 if writer && RunPaths::new(&dir).metrics.exists() {
-                    return Err(Failure(format!("--out {}: already holds a run; add --resume to continue it, or choose another directory", dir.display())));
+                    return Err(Failure(format!(
+                        "--out {}: already holds a run; add --resume to continue it, or choose another directory",
+                        dir.display()
+                    )));
                 }
                 dir
             }
@@ -670,24 +734,40 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
     at_least_one("--episodes", episodes)?;
     let paths = RunPaths::new(run_dir);
     if !paths.params.exists() {
-        return Err(Failure(format!("{}: missing (the run has not reached its first checkpoint)", paths.params.display())));
+        return Err(Failure(format!(
+            "{}: missing (the run has not reached its first checkpoint)",
+            paths.params.display()
+        )));
     }
     let config = ConfigTree::load(&paths.config.display().to_string())?.finish()?;
     let (arrays, _) = load_arrays(&paths.params)?;
-    let genome = arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
+    let genome =
+        arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
     if hetero::classify::is_classification(&config) {
         let dataset = hetero::classify::load_dataset(&config)?;
         let score = hetero::classify::evaluate_genome_on_test(&config, &dataset, &genome)?;
         if json {
-            println!("{}", serde_json::json!({"run_dir": run_dir, "test_images": score.images, "test_accuracy": score.accuracy(), "test_loss": score.loss()}));
+            println!(
+                "{}",
+                serde_json::json!({"run_dir": run_dir, "test_images": score.images, "test_accuracy": score.accuracy(), "test_loss": score.loss()})
+            );
         } else {
-            println!("{}: centre on {} test images: accuracy {:.2} %, cross-entropy {:.4}", run_dir.display(), score.images, 100.0 * score.accuracy(), score.loss());
+            println!(
+                "{}: centre on {} test images: accuracy {:.2} %, cross-entropy {:.4}",
+                run_dir.display(),
+                score.images,
+                100.0 * score.accuracy(),
+                score.loss()
+            );
         }
         return Ok(());
     }
     let norm = hetero::train::load_obs_norm(&arrays);
     if config.env.normalize_obs && norm.is_none() {
-        return Err(Failure(format!("{}: no obs_norm arrays, but the run's env.normalize_obs is on", paths.params.display())));
+        return Err(Failure(format!(
+            "{}: no obs_norm arrays, but the run's env.normalize_obs is on",
+            paths.params.display()
+        )));
     }
     struct Eval<'a> {
         config: &'a hetero::config::Config,
@@ -701,10 +781,21 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
         fn visit<E: Environment>(self, env: E) -> Self::Output {
             let model = Model::new(self.config, &env);
             if self.genome.len() != model.layout.dim {
-                return Err(Failure(format!("genome has {} values, the config's layout {}", self.genome.len(), model.layout.dim)));
+                return Err(Failure(format!(
+                    "genome has {} values, the config's layout {}",
+                    self.genome.len(),
+                    model.layout.dim
+                )));
             }
             let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
-            Ok(model.evaluate_genome_normalized(self.config, &env, &self.genome, self.episodes, source, self.norm.as_ref()))
+            Ok(model.evaluate_genome_normalized(
+                self.config,
+                &env,
+                &self.genome,
+                self.episodes,
+                source,
+                self.norm.as_ref(),
+            ))
         }
     }
     let seed = seed.unwrap_or(config.run.seed);
@@ -715,9 +806,15 @@ fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) 
     let min = returns.iter().cloned().fold(f64::INFINITY, f64::min);
     let max = returns.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
     if json {
-        println!("{}", serde_json::json!({"run_dir": run_dir, "episodes": episodes, "seed": seed, "mean": mean, "std": std, "min": min, "max": max}));
+        println!(
+            "{}",
+            serde_json::json!({"run_dir": run_dir, "episodes": episodes, "seed": seed, "mean": mean, "std": std, "min": min, "max": max})
+        );
     } else {
-        println!("{}: centre over {episodes} episodes (seed {seed}): mean {mean:.2} ± {std:.2} (min {min}, max {max})", run_dir.display());
+        println!(
+            "{}: centre over {episodes} episodes (seed {seed}): mean {mean:.2} ± {std:.2} (min {min}, max {max})",
+            run_dir.display()
+        );
     }
     Ok(())
 }
@@ -739,7 +836,13 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
             let mut obs = vec![0.0f32; env.observation_size()];
             env.observe(&state, &mut obs);
             let initial = env.initial_qpos_qvel(&state);
-            let print = |t: usize, action: Option<&str>, state: &[f64], obs: &[f32], reward: Option<f64>, term: bool, trunc: bool| {
+            let print = |t: usize,
+                         action: Option<&str>,
+                         state: &[f64],
+                         obs: &[f32],
+                         reward: Option<f64>,
+                         term: bool,
+                         trunc: bool| {
                 if self.json {
                     let mut record = serde_json::json!({"t": t, "action": action, "state": state, "obs": obs, "reward": reward, "terminated": term, "truncated": trunc});
                     if let (0, Some((qpos, qvel))) = (t, &initial) {
@@ -750,7 +853,11 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
                 } else {
                     let a = action.map_or("reset".to_string(), |a| format!("action {a}"));
                     let r = reward.map_or(String::new(), |r| format!(" reward {r}"));
-                    println!("t {t:>4} {a:<10} state {state:?} obs {obs:?}{r}{}{}", if term { " terminated" } else { "" }, if trunc { " truncated" } else { "" });
+                    println!(
+                        "t {t:>4} {a:<10} state {state:?} obs {obs:?}{r}{}{}",
+                        if term { " terminated" } else { "" },
+                        if trunc { " truncated" } else { "" }
+                    );
                 }
             };
             print(0, None, &env.state_values(&state), &obs, None, false, false);
@@ -759,7 +866,13 @@ fn env_command(name: &str, seed: u64, actions: &str, max_steps: usize, json: boo
                 let action = match env.action_space() {
                     ActionSpace::Discrete(n) => match a.parse::<usize>() {
                         Ok(i) if i < n => Action::Discrete(i),
-                        _ => return Err(Failure(format!("--actions: `{a}` is not an action of {} (0..{})", env.name(), n - 1))),
+                        _ => {
+                            return Err(Failure(format!(
+                                "--actions: `{a}` is not an action of {} (0..{})",
+                                env.name(),
+                                n - 1
+                            )))
+                        }
                     },
                     ActionSpace::Continuous(dim) => {
                         let v: Result<Vec<f32>, _> = a.split([',', ';']).map(|x| x.trim().parse::<f32>()).collect();
@@ -816,7 +929,9 @@ fn locomotion_bench(env: &str, json: bool, generations: u64, threads: usize) -> 
     #[cfg(not(feature = "mujoco"))]
     {
         let _ = (env, json, threads);
-        Err(Failure("bench locomotion needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh".into()))
+        Err(Failure(
+            "bench locomotion needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh".into(),
+        ))
     }
 }
 
@@ -833,7 +948,10 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     if name == "bptt" {
         let (eps, steps) = hetero::bench::bptt(64, 500, 20, 5);
         if json {
-            println!("{}", serde_json::json!({"bench": "bptt", "hidden": 64, "steps": 500, "episodes_per_s": eps, "steps_per_s": steps, "threads": 1}));
+            println!(
+                "{}",
+                serde_json::json!({"bench": "bptt", "hidden": 64, "steps": 500, "episodes_per_s": eps, "steps_per_s": steps, "threads": 1})
+            );
         } else {
             println!("bptt: 4-64-2 LIF network, 500-step episodes, forward + backward (reset-path Jacobian, ATan α=2), f64, 1 thread");
             println!("{eps:.1} episodes/s ({steps:.3e} steps/s); REINFORCE runs one episode per update, so parallelism is across seeds");
@@ -843,7 +961,11 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     let names: Vec<&str> = match name {
         "all" => vec!["cartpole", "memory"],
         "cartpole" | "memory" => vec![name],
-        _ => return Err(Failure(format!("bench `{name}`: unknown (known: all, cartpole, memory, bptt, mnist, reservoir)"))),
+        _ => {
+            return Err(Failure(format!(
+                "bench `{name}`: unknown (known: all, cartpole, memory, bptt, mnist, reservoir)"
+            )))
+        }
     };
     at_least_one("--generations", generations)?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
@@ -858,14 +980,28 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
     }
     for bench in names {
         let memory = bench == "memory";
-        let rows = pool.install(|| if memory { hetero::bench::memory(&[5, 10, 20, 30], generations, 256, 64) } else { hetero::bench::cartpole(&[100, 200, 500, 1000], generations, 256, 64) });
+        let rows = pool.install(|| {
+            if memory {
+                hetero::bench::memory(&[5, 10, 20, 30], generations, 256, 64)
+            } else {
+                hetero::bench::cartpole(&[100, 200, 500, 1000], generations, 256, 64)
+            }
+        });
         if !json {
             let episodes = if memory { 16 } else { 1 };
             println!();
             println!("{bench}: pop 256, hidden 64, {episodes} episode(s)/member, median of {generations} generations from the initial centre, {used} threads");
             println!(
                 "{:<7} {:>9} {:>13} {:>9} {:>15} {:>16} {:>8} {:>8} {:>12}",
-                "mode", if memory { "L" } else { "max_steps" }, "s/generation", "gen/s", "member-steps/s", "neuron-updates/s", "GFLOP/s", "% peak", "mean return"
+                "mode",
+                if memory { "L" } else { "max_steps" },
+                "s/generation",
+                "gen/s",
+                "member-steps/s",
+                "neuron-updates/s",
+                "GFLOP/s",
+                "% peak",
+                "mean return"
             );
         }
         for r in rows {
@@ -883,7 +1019,15 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
                 let pct = peak.map_or("-".to_string(), |p| format!("{:.2}", 100.0 * r.gflops / p));
                 println!(
                     "{:<7} {:>9} {:>13.5} {:>9.1} {:>15.3e} {:>16.3e} {:>8.2} {:>8} {:>12.3}",
-                    r.mode, r.max_steps, r.s_per_generation, r.generations_per_s, r.member_steps_per_s, r.neuron_updates / r.s_per_generation, r.gflops, pct, r.mean_return
+                    r.mode,
+                    r.max_steps,
+                    r.s_per_generation,
+                    r.generations_per_s,
+                    r.member_steps_per_s,
+                    r.neuron_updates / r.s_per_generation,
+                    r.gflops,
+                    pct,
+                    r.mean_return
                 );
             }
         }
@@ -909,10 +1053,31 @@ fn bench_mnist_run(dir: &Path, json: bool, generations: u64, threads: usize) -> 
         println!("{v}");
     } else {
         println!("mnist: {} from its checkpoint, median of {generations} generations, {used} threads", dir.display());
-        println!("{:<7} {:>6} {:>7} {:>13} {:>11} {:>11} {:>13} {:>18} {:>16} {:>12}", "mode", "hidden", "params", "projection s", "proj GFLOP/s", "dynamics s", "generation s", "images·members/s", "neuron-updates/s", "spikes/n/step");
+        println!(
+            "{:<7} {:>6} {:>7} {:>13} {:>11} {:>11} {:>13} {:>18} {:>16} {:>12}",
+            "mode",
+            "hidden",
+            "params",
+            "projection s",
+            "proj GFLOP/s",
+            "dynamics s",
+            "generation s",
+            "images·members/s",
+            "neuron-updates/s",
+            "spikes/n/step"
+        );
         println!(
             "{:<7} {:>6} {:>7} {:>13.4} {:>11.1} {:>11.4} {:>13.4} {:>18.3e} {:>16.3e} {:>12.4}",
-            r.mode, r.hidden, r.params, r.projection_s, r.projection_gflops, r.dynamics_s, r.generation_s, r.images_members_per_s, r.neuron_updates_per_s, r.spikes_per_neuron_step
+            r.mode,
+            r.hidden,
+            r.params,
+            r.projection_s,
+            r.projection_gflops,
+            r.dynamics_s,
+            r.generation_s,
+            r.images_members_per_s,
+            r.neuron_updates_per_s,
+            r.spikes_per_neuron_step
         );
     }
     Ok(())
@@ -928,13 +1093,36 @@ fn bench_mnist(json: bool, generations: u64, threads: usize) -> Result<(), Failu
     let used = pool.current_num_threads();
     let peak = machine.peak_gflops(used.min(machine.cores));
     let dataset = hetero::data::load(hetero::data::DatasetName::Mnist, None).ok();
-    let cases = [(Neuron, 1024), (Neuron, 2048), (Neuron, 4096), (Neuron, 8192), (Weight, 5), (Weight, 10), (Weight, 21), (Weight, 42)];
+    let cases = [
+        (Neuron, 1024),
+        (Neuron, 2048),
+        (Neuron, 4096),
+        (Neuron, 8192),
+        (Weight, 5),
+        (Weight, 10),
+        (Weight, 21),
+        (Weight, 42),
+    ];
     let rows = pool.install(|| hetero::bench::mnist(&cases, generations, 256, dataset.as_ref()));
-    let source = if dataset.is_some() { "MNIST training images" } else { "random pixels (MNIST not found: set HETERO_DATA)" };
+    let source =
+        if dataset.is_some() { "MNIST training images" } else { "random pixels (MNIST not found: set HETERO_DATA)" };
     if !json {
         println!("machine: {}", machine.describe());
         println!("mnist: pop 256, batch 1024, 4 steps, {source}, median of {generations} generations from the initial centre, {used} threads");
-        println!("{:<7} {:>6} {:>7} {:>13} {:>11} {:>7} {:>11} {:>13} {:>18} {:>16} {:>12}", "mode", "hidden", "params", "projection s", "proj GFLOP/s", "% peak", "dynamics s", "generation s", "images·members/s", "neuron-updates/s", "spikes/n/step");
+        println!(
+            "{:<7} {:>6} {:>7} {:>13} {:>11} {:>7} {:>11} {:>13} {:>18} {:>16} {:>12}",
+            "mode",
+            "hidden",
+            "params",
+            "projection s",
+            "proj GFLOP/s",
+            "% peak",
+            "dynamics s",
+            "generation s",
+            "images·members/s",
+            "neuron-updates/s",
+            "spikes/n/step"
+        );
     }
     for r in rows {
         if json {
@@ -948,7 +1136,17 @@ fn bench_mnist(json: bool, generations: u64, threads: usize) -> Result<(), Failu
             let pct = peak.map_or("-".to_string(), |p| format!("{:.1}", 100.0 * r.projection_gflops / p));
             println!(
                 "{:<7} {:>6} {:>7} {:>13.4} {:>11.1} {:>7} {:>11.4} {:>13.4} {:>18.3e} {:>16.3e} {:>12.4}",
-                r.mode, r.hidden, r.params, r.projection_s, r.projection_gflops, pct, r.dynamics_s, r.generation_s, r.images_members_per_s, r.neuron_updates_per_s, r.spikes_per_neuron_step
+                r.mode,
+                r.hidden,
+                r.params,
+                r.projection_s,
+                r.projection_gflops,
+                pct,
+                r.dynamics_s,
+                r.generation_s,
+                r.images_members_per_s,
+                r.neuron_updates_per_s,
+                r.spikes_per_neuron_step
             );
         }
     }

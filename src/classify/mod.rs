@@ -24,7 +24,10 @@
 
 mod run;
 
-pub use run::{classifier_model, draw_minibatch, evaluate_genome_on_test, project_batch, is_classification, load_dataset, rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory};
+pub use run::{
+    classifier_model, draw_minibatch, evaluate_genome_on_test, is_classification, load_dataset, project_batch,
+    rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory,
+};
 
 use crate::network::genome::{MemberNetwork, PopulationParams};
 use crate::neuron::lif::CoefficientsView;
@@ -189,7 +192,16 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
                 let net = params.member(m);
                 let output = OutputNeurons::new(&net, params.output_spiking);
                 for b in range.clone() {
-                    scores[k].add(&run_image(&net, out_rows.get(m), &output, proj.row(m, b, params.shape.hidden), labels[b], steps, scratch, None));
+                    scores[k].add(&run_image(
+                        &net,
+                        out_rows.get(m),
+                        &output,
+                        proj.row(m, b, params.shape.hidden),
+                        labels[b],
+                        steps,
+                        scratch,
+                        None,
+                    ));
                 }
             }
             scores
@@ -207,7 +219,14 @@ pub fn evaluate(params: &PopulationParams, proj: Projection<'_>, labels: &[u8], 
 
 /// Evaluates member `member` of `params` and counts its hidden spikes per class and neuron (the
 /// centre's test evaluation and Figure 6). Parallel over chunks of images.
-pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Projection<'_>, labels: &[u8], steps: usize, classes: usize) -> (MemberScore, SpikeCounts) {
+pub fn evaluate_with_counts(
+    params: &PopulationParams,
+    member: usize,
+    proj: Projection<'_>,
+    labels: &[u8],
+    steps: usize,
+    classes: usize,
+) -> (MemberScore, SpikeCounts) {
     assert!((1..=MAX_STEPS).contains(&steps), "steps must be 1..={MAX_STEPS}");
     let hidden = params.shape.hidden;
     let chunks = labels.len().div_ceil(CHUNK);
@@ -223,7 +242,16 @@ pub fn evaluate_with_counts(params: &PopulationParams, member: usize, proj: Proj
             for b in c * CHUNK..((c + 1) * CHUNK).min(labels.len()) {
                 let label = labels[b];
                 let row = &mut counts.counts[label as usize * hidden..(label as usize + 1) * hidden];
-                score.add(&run_image(&net, out_rows.get(0), &output, proj.row(member, b, hidden), label, steps, &mut scratch, Some(row)));
+                score.add(&run_image(
+                    &net,
+                    out_rows.get(0),
+                    &output,
+                    proj.row(member, b, hidden),
+                    label,
+                    steps,
+                    &mut scratch,
+                    Some(row),
+                ));
                 counts.images[label as usize] += 1;
             }
             (score, counts)
@@ -315,7 +343,15 @@ impl OutputNeurons {
         let outputs = c.decay.len();
         assert!(outputs <= OUT_PAD, "at most {OUT_PAD} classes");
         let pad = |x: &[f32]| std::array::from_fn(|k| if k < outputs { x[k] } else { 0.0 });
-        Self { decay: pad(c.decay), gain: pad(c.gain), drive: pad(c.drive), v_th: pad(c.v_th), v_rest: pad(c.v_rest), outputs, spiking }
+        Self {
+            decay: pad(c.decay),
+            gain: pad(c.gain),
+            drive: pad(c.drive),
+            v_th: pad(c.v_th),
+            v_rest: pad(c.v_rest),
+            outputs,
+            spiking,
+        }
     }
 
     /// The logits after the steps whose input currents are `acc`: Eq. 2 from v = v_rest, as
@@ -337,7 +373,16 @@ impl OutputNeurons {
 /// Simulates one image (projected currents `current`) through a network for `steps` steps and
 /// scores its logits against `label`; adds the image's hidden spikes per neuron to `counts`.
 #[allow(clippy::too_many_arguments)]
-fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output: &OutputNeurons, current: &[f32], label: u8, steps: usize, s: &mut Scratch, counts: Option<&mut [u64]>) -> MemberScore {
+fn run_image(
+    net: &MemberNetwork<'_>,
+    w_rows: &[f32],
+    output: &OutputNeurons,
+    current: &[f32],
+    label: u8,
+    steps: usize,
+    s: &mut Scratch,
+    counts: Option<&mut [u64]>,
+) -> MemberScore {
     let acc = &mut s.acc[..steps];
     acc.fill([0.0; OUT_PAD]);
     let spikes = hidden_steps(current, net.hidden, w_rows, acc, counts, &mut s.lists);
@@ -359,7 +404,14 @@ fn run_image(net: &MemberNetwork<'_>, w_rows: &[f32], output: &OutputNeurons, cu
 /// constant, so each neuron's whole trajectory stays in registers; the output row of every
 /// neuron that fires at step t is added to `acc[t]`, in neuron order. Returns the spike count.
 #[inline]
-fn hidden_steps(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+fn hidden_steps(
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    counts: Option<&mut [u64]>,
+    lists: &mut AVec<u16>,
+) -> u64 {
     hidden_steps_with(Kernel::best(), current, c, w_rows, acc, counts, lists)
 }
 
@@ -386,7 +438,9 @@ impl Kernel {
         static CHOSEN: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *CHOSEN.get_or_init(|| {
             let available = Kernel::available();
-            let wanted = std::env::var("HETERO_KERNEL").ok().and_then(|name| available.iter().copied().find(|k| k.name() == name));
+            let wanted = std::env::var("HETERO_KERNEL")
+                .ok()
+                .and_then(|name| available.iter().copied().find(|k| k.name() == name));
             wanted.unwrap_or(*available.last().expect("portable is always available"))
         })
     }
@@ -410,7 +464,10 @@ impl Kernel {
             if std::arch::is_x86_feature_detected!("avx2") {
                 v.push(Kernel::Avx2);
             }
-            if std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512vbmi2") {
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512bw")
+                && std::arch::is_x86_feature_detected!("avx512vbmi2")
+            {
                 v.push(Kernel::Avx512);
             }
         }
@@ -419,7 +476,15 @@ impl Kernel {
 }
 
 /// [`hidden_steps`] with a chosen kernel, which must be one of [`Kernel::available`].
-fn hidden_steps_with(kernel: Kernel, current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+fn hidden_steps_with(
+    kernel: Kernel,
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    counts: Option<&mut [u64]>,
+    lists: &mut AVec<u16>,
+) -> u64 {
     // The step count is a constant of each kernel instance, so the per-step spike masks live
     // in registers; longer runs use the reference kernel.
     macro_rules! by_steps {
@@ -481,7 +546,13 @@ fn neuron_trajectory(i: usize, bit: usize, current: &[f32], c: &CoefficientsView
 
 /// The reference kernel: neuron by neuron with the reset, 64 neurons at a time into one mask per
 /// step, then their output rows; any step count. The other kernels are tested against it.
-fn hidden_steps_reference(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], mut counts: Option<&mut [u64]>) -> u64 {
+fn hidden_steps_reference(
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    mut counts: Option<&mut [u64]>,
+) -> u64 {
     let n = c.decay.len();
     let steps = acc.len();
     let mut masks = [0u64; MAX_STEPS];
@@ -507,7 +578,14 @@ fn hidden_steps_reference(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f3
 /// list stride: room for every neuron plus the 32 entries a vector store may write past a list's
 /// end.
 #[inline(always)]
-fn list_stride(current: &[f32], c: &CoefficientsView<'_>, w_rows: &[f32], accumulators: usize, steps: usize, lists: &mut AVec<u16>) -> usize {
+fn list_stride(
+    current: &[f32],
+    c: &CoefficientsView<'_>,
+    w_rows: &[f32],
+    accumulators: usize,
+    steps: usize,
+    lists: &mut AVec<u16>,
+) -> usize {
     let n = c.decay.len();
     assert!(current.len() >= n && c.gain.len() >= n && c.drive.len() >= n && c.v_th.len() >= n && c.v_rest.len() >= n);
     assert!(w_rows.len() >= n * OUT_PAD && accumulators == steps && n <= u16::MAX as usize + 1);
@@ -538,7 +616,14 @@ const LANES: usize = 16;
 /// arrays of [`LANES`] neurons (reset-free trajectories, per-step spike lists by table lookup,
 /// the lists summed side by side in phases), so any CPU gets vector code and no branch on where
 /// the spikes fall.
-fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+fn hidden_steps_portable<const S: usize>(
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    counts: Option<&mut [u64]>,
+    lists: &mut AVec<u16>,
+) -> u64 {
     let n = c.decay.len();
     let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
     let mut lens = [0usize; S];
@@ -549,7 +634,8 @@ fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_
         let mut crossed = [0u64; S];
         let mut i = base;
         while i + LANES <= end {
-            let (decay, gain, input, drive, v_th) = (lanes(c.decay, i), lanes(c.gain, i), lanes(current, i), lanes(c.drive, i), lanes(c.v_th, i));
+            let (decay, gain, input, drive, v_th) =
+                (lanes(c.decay, i), lanes(c.gain, i), lanes(current, i), lanes(c.drive, i), lanes(c.v_th, i));
             let g: [f32; LANES] = std::array::from_fn(|l| gain[l] * input[l]);
             let mut v = lanes(c.v_rest, i);
             for mask in crossed.iter_mut() {
@@ -610,7 +696,14 @@ fn hidden_steps_portable<const S: usize>(current: &[f32], c: CoefficientsView<'_
 /// ([`BYTE_LANES`]).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt")]
-unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+unsafe fn hidden_steps_avx2<const S: usize>(
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    counts: Option<&mut [u64]>,
+    lists: &mut AVec<u16>,
+) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
@@ -667,7 +760,10 @@ unsafe fn hidden_steps_avx2<const S: usize>(current: &[f32], c: CoefficientsView
             for byte in 0..8 {
                 let bits = ((mask >> (8 * byte)) & 0xff) as usize;
                 // SAFETY: lens[t] + 8 ≤ (neurons listed so far) + 8 ≤ stride.
-                let lanes = _mm_add_epi16(_mm_loadu_si128(BYTE_LANES[bits].as_ptr() as *const __m128i), _mm_set1_epi16((base + 8 * byte) as u16 as i16));
+                let lanes = _mm_add_epi16(
+                    _mm_loadu_si128(BYTE_LANES[bits].as_ptr() as *const __m128i),
+                    _mm_set1_epi16((base + 8 * byte) as u16 as i16),
+                );
                 _mm_storeu_si128(list.add(lens[t]) as *mut __m128i, lanes);
                 lens[t] += bits.count_ones() as usize;
             }
@@ -818,12 +914,22 @@ unsafe fn concat_masks(k: [u16; 4]) -> u64 {
 /// [`project_batch`] and [`padded_rows`] provide.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512bw,avx512vbmi2,popcnt")]
-unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsView<'_>, w_rows: &[f32], acc: &mut [[f32; OUT_PAD]], counts: Option<&mut [u64]>, lists: &mut AVec<u16>) -> u64 {
+unsafe fn hidden_steps_avx512<const S: usize>(
+    current: &[f32],
+    c: CoefficientsView<'_>,
+    w_rows: &[f32],
+    acc: &mut [[f32; OUT_PAD]],
+    counts: Option<&mut [u64]>,
+    lists: &mut AVec<u16>,
+) -> u64 {
     use std::arch::x86_64::*;
     let n = c.decay.len();
     let stride = list_stride(current, &c, w_rows, acc.len(), S, lists);
     let mut lens = [0usize; S];
-    let lanes = _mm512_set_epi16(31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    let lanes = _mm512_set_epi16(
+        31, 30, 29, 28, 27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2,
+        1, 0,
+    );
     let mut base = 0;
     while base < n {
         let end = (base + 64).min(n);
@@ -915,16 +1021,25 @@ unsafe fn hidden_steps_avx512<const S: usize>(current: &[f32], c: CoefficientsVi
 mod tests {
     use super::*;
     use crate::network::feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
-    use crate::neuron::lif::{leaky_step, spiking_step};
     use crate::network::genome::{GenomeConfig, GenomeLayout, GenomeMode};
+    use crate::neuron::lif::{leaky_step, spiking_step};
     use crate::rng::{stream_rng, Stream};
     use rand::Rng;
 
     /// The population's genomes: the centre plus uniform noise of width `spread`.
-    fn population(layout: &GenomeLayout, net: &NetworkConfig, fixed: &FixedWeights, members: usize, spread: f32, seed: u64) -> Vec<f32> {
+    fn population(
+        layout: &GenomeLayout,
+        net: &NetworkConfig,
+        fixed: &FixedWeights,
+        members: usize,
+        spread: f32,
+        seed: u64,
+    ) -> Vec<f32> {
         let centre = layout.initial_centre(net, fixed);
         let mut rng = stream_rng(seed, Stream::Auxiliary, [9, 0, 0]);
-        (0..members).flat_map(|_| centre.iter().map(|&c| c + spread * (rng.random::<f32>() - 0.5)).collect::<Vec<_>>()).collect()
+        (0..members)
+            .flat_map(|_| centre.iter().map(|&c| c + spread * (rng.random::<f32>() - 0.5)).collect::<Vec<_>>())
+            .collect()
     }
 
     /// Eq. 2 written step by step with the library's layer functions and a dense output sum.
@@ -967,11 +1082,18 @@ mod tests {
             .collect()
     }
 
-    fn setup(hidden: usize, mode: GenomeMode, output: OutputLayer, members: usize, images: usize) -> (PopulationParams, Vec<f32>, Vec<u8>) {
+    fn setup(
+        hidden: usize,
+        mode: GenomeMode,
+        output: OutputLayer,
+        members: usize,
+        images: usize,
+    ) -> (PopulationParams, Vec<f32>, Vec<u8>) {
         let shape = NetworkShape { inputs: 12, hidden, outputs: 10 };
         let net = NetworkConfig { hidden, output, ..Default::default() };
         let fixed = FixedWeights::lecun(shape, 4);
-        let layout = GenomeLayout::new(shape, output, &GenomeConfig { mode, output_neurons: true, ..Default::default() });
+        let layout =
+            GenomeLayout::new(shape, output, &GenomeConfig { mode, output_neurons: true, ..Default::default() });
         let genomes = population(&layout, &net, &fixed, members, 0.6, hidden as u64);
         let params = PopulationParams::build(&layout, &net, &fixed, &genomes, members);
         let mut rng = stream_rng(1, Stream::Auxiliary, [8, hidden as u64, 0]);
@@ -1006,7 +1128,11 @@ mod tests {
     #[test]
     fn batched_kernel_equals_the_step_by_step_reference() {
         for &hidden in &[1usize, 7, 64, 100, 131] {
-            for (mode, output) in [(GenomeMode::Neuron, OutputLayer::Leaky), (GenomeMode::Weight, OutputLayer::Leaky), (GenomeMode::Both, OutputLayer::Spiking)] {
+            for (mode, output) in [
+                (GenomeMode::Neuron, OutputLayer::Leaky),
+                (GenomeMode::Weight, OutputLayer::Leaky),
+                (GenomeMode::Both, OutputLayer::Spiking),
+            ] {
                 for steps in [1usize, 4, 9] {
                     let (members, images) = (11, 150);
                     let (params, x, labels) = setup(hidden, mode, output, members, images);
@@ -1016,8 +1142,17 @@ mod tests {
                     let want = reference(&params, proj, &labels, steps);
                     for (m, (g, w)) in got.iter().zip(&want).enumerate() {
                         // Loss sums differ only by the order of the f64 additions (chunks).
-                        assert!((g.loss_sum - w.0).abs() <= 1e-9 * w.0.abs().max(1.0), "H {hidden} {mode:?} steps {steps} member {m}: {} vs {}", g.loss_sum, w.0);
-                        assert_eq!((g.correct, g.hidden_spikes, g.images), (w.1, w.2, images as u64), "H {hidden} {mode:?} steps {steps} member {m}");
+                        assert!(
+                            (g.loss_sum - w.0).abs() <= 1e-9 * w.0.abs().max(1.0),
+                            "H {hidden} {mode:?} steps {steps} member {m}: {} vs {}",
+                            g.loss_sum,
+                            w.0
+                        );
+                        assert_eq!(
+                            (g.correct, g.hidden_spikes, g.images),
+                            (w.1, w.2, images as u64),
+                            "H {hidden} {mode:?} steps {steps} member {m}"
+                        );
                     }
                     assert!(got.iter().any(|g| g.hidden_spikes > 0), "the test should exercise spikes");
                 }
@@ -1054,7 +1189,15 @@ mod tests {
                     for kernel in Kernel::available() {
                         a1.iter_mut().for_each(|a| *a = [0.0; OUT_PAD]);
                         c1.fill(0);
-                        let n1 = hidden_steps_with(kernel, current, params.member(m).hidden, &w_rows, &mut a1, Some(&mut c1), &mut lists);
+                        let n1 = hidden_steps_with(
+                            kernel,
+                            current,
+                            params.member(m).hidden,
+                            &w_rows,
+                            &mut a1,
+                            Some(&mut c1),
+                            &mut lists,
+                        );
                         assert_eq!(n1, n2, "{kernel:?}");
                         assert_eq!(c1, c2, "{kernel:?}");
                         assert_eq!(bits(&a1), bits(&a2), "{kernel:?}");

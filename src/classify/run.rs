@@ -12,8 +12,9 @@
 //! accuracy and loss, silent fraction, spikes per neuron and step) and `rates.safetensors` the
 //! firing rates per class of `data.rate_neurons` hidden neurons chosen once per seed (Figure 6).
 
-use aligned_vec::AVec;
-use super::{currents_from_pixels, evaluate, evaluate_with_counts, project, stacked_input_weights, Projection, SpikeCounts};
+use super::{
+    currents_from_pixels, evaluate, evaluate_with_counts, project, stacked_input_weights, Projection, SpikeCounts,
+};
 use crate::config::Config;
 use crate::data::{self, Dataset, DatasetName, NUM_CLASSES};
 use crate::io::{load_arrays, save_arrays, write_atomic, Array, IoError};
@@ -21,9 +22,11 @@ use crate::network::genome::PopulationParams;
 use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
 use crate::rng::{stream_rng, Stream};
 use crate::train::{
-    finish_run, log_generation, read_run_csv, summarise, mean_std_min_max, open_run_files, read_metrics, restore_checkpoint, save_run_state, start_observers, writes_files, MetricsRow, Model,
-    Observer, RunPaths, SavedState, Summary, TrainError,
+    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, read_run_csv, restore_checkpoint,
+    save_run_state, start_observers, summarise, writes_files, MetricsRow, Model, Observer, RunPaths, SavedState,
+    Summary, TrainError,
 };
+use aligned_vec::AVec;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -56,7 +59,15 @@ pub struct DataConfig {
 
 impl Default for DataConfig {
     fn default() -> Self {
-        Self { dir: String::new(), batch_size: 1024, steps: 4, test_every: 10, test_images: 0, validation: 0, rate_neurons: 32 }
+        Self {
+            dir: String::new(),
+            batch_size: 1024,
+            steps: 4,
+            test_every: 10,
+            test_images: 0,
+            validation: 0,
+            rate_neurons: 32,
+        }
     }
 }
 
@@ -88,11 +99,21 @@ pub struct AccuracyRow {
 
 impl AccuracyRow {
     /// The CSV header.
-    pub const HEADER: &'static str = "generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step,validation_accuracy,validation_loss";
+    pub const HEADER: &'static str =
+        "generation,test_accuracy,test_loss,silent_fraction,spikes_per_neuron_step,validation_accuracy,validation_loss";
 
     fn csv(&self) -> String {
         let r = self;
-        format!("{},{},{},{},{},{},{}", r.generation, r.test_accuracy, r.test_loss, r.silent_fraction, r.spikes_per_neuron_step, r.validation_accuracy, r.validation_loss)
+        format!(
+            "{},{},{},{},{},{},{}",
+            r.generation,
+            r.test_accuracy,
+            r.test_loss,
+            r.silent_fraction,
+            r.spikes_per_neuron_step,
+            r.validation_accuracy,
+            r.validation_loss
+        )
     }
 }
 
@@ -110,7 +131,11 @@ pub struct RateHistory {
 /// The network of a classification config on `dataset`: pixels → hidden → 10 classes, the
 /// LeCun draw of the run's seed, and the genome layout.
 pub fn classifier_model(config: &Config, dataset: &Dataset) -> Model {
-    let shape = NetworkShape { inputs: dataset.rows * dataset.cols, hidden: config.network.hidden, outputs: NUM_CLASSES as usize };
+    let shape = NetworkShape {
+        inputs: dataset.rows * dataset.cols,
+        hidden: config.network.hidden,
+        outputs: NUM_CLASSES as usize,
+    };
     let fixed = FixedWeights::lecun(shape, config.run.seed);
     let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
     Model { shape, fixed, layout }
@@ -134,7 +159,13 @@ struct ExtraPaths {
 }
 
 /// Trains `config` on `dataset` into `out_dir` on the current rayon pool; resumes if `resume`.
-pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resume: bool, observers: &mut [&mut dyn Observer]) -> Result<Summary, TrainError> {
+pub fn train_classifier(
+    config: &Config,
+    dataset: &Dataset,
+    out_dir: &Path,
+    resume: bool,
+    observers: &mut [&mut dyn Observer],
+) -> Result<Summary, TrainError> {
     let dc = &config.data;
     let pixels = dataset.rows * dataset.cols;
     let model = classifier_model(config, dataset);
@@ -143,7 +174,11 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let mut strategy = config.strategy.build(&centre0, config.run.seed);
     let (p, d) = (strategy.population_size(), strategy.dim());
     if dc.validation >= dataset.train_len() {
-        return Err(TrainError::Config(format!("data.validation = {}: the training set has only {} images", dc.validation, dataset.train_len())));
+        return Err(TrainError::Config(format!(
+            "data.validation = {}: the training set has only {} images",
+            dc.validation,
+            dataset.train_len()
+        )));
     }
     let train_len = dataset.train_len() - dc.validation; // minibatches come from the images before the split
     let batch = dc.batch_size.min(train_len);
@@ -151,12 +186,14 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
     let extra = ExtraPaths { accuracy: out_dir.join("accuracy.csv"), rates: out_dir.join("rates.safetensors") };
     let writer = writes_files();
     if writer {
-        std::fs::create_dir_all(out_dir).map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(out_dir)
+            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
     }
 
     let mut rows: Vec<MetricsRow> = Vec::new();
     let mut accuracy: Vec<AccuracyRow> = Vec::new();
-    let mut history = RateHistory { neurons: rate_neurons(config.run.seed, shape.hidden, dc.rate_neurons), ..Default::default() };
+    let mut history =
+        RateHistory { neurons: rate_neurons(config.run.seed, shape.hidden, dc.rate_neurons), ..Default::default() };
     let mut start = 0u64;
     let mut wall_before = 0.0;
     if resume {
@@ -167,7 +204,10 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
         accuracy = read_accuracy(&extra.accuracy, start)?;
         history = read_rates(&extra.rates, start, history)?;
         if start >= config.run.generations {
-            return Err(bad(format!("already at generation {start} of {}; raise --generations to continue", config.run.generations)));
+            return Err(bad(format!(
+                "already at generation {start} of {}; raise --generations to continue",
+                config.run.generations
+            )));
         }
     }
     let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
@@ -214,7 +254,8 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
         log_generation(&mut metrics_file, &paths, observers, &row)?;
         let last = g + 1 == config.run.generations;
         if (g + 1) % dc.test_every == 0 || last {
-            let (acc_row, rates) = evaluate_centre(&mut test, validation.as_mut(), &centre_params, dc.steps, &history.neurons, g + 1);
+            let (acc_row, rates) =
+                evaluate_centre(&mut test, validation.as_mut(), &centre_params, dc.steps, &history.neurons, g + 1);
             accuracy.push(acc_row);
             history.generations.push(g + 1);
             history.rates.push(rates);
@@ -225,7 +266,13 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
         }
         rows.push(row);
         if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
-            let saved = SavedState { strategy: strategy.as_ref(), generation: g + 1, wall_s: wall_before + t0.elapsed().as_secs_f64(), centre: &centre, norm: None };
+            let saved = SavedState {
+                strategy: strategy.as_ref(),
+                generation: g + 1,
+                wall_s: wall_before + t0.elapsed().as_secs_f64(),
+                centre: &centre,
+                norm: None,
+            };
             save_run_state(&paths, &metrics_file, config, &model, &saved)?;
         }
     }
@@ -241,7 +288,12 @@ pub fn train_classifier(config: &Config, dataset: &Dataset, out_dir: &Path, resu
 
 /// Projects the batch `x` (batch × inputs) through the input weights of `params` into `buffer`:
 /// one GEMM with the shared W_in (neuron mode) or with all members' W_in side by side.
-pub fn project_batch<'a>(params: &PopulationParams, x: &[f32], batch: usize, buffer: &'a mut AVec<f32>) -> Projection<'a> {
+pub fn project_batch<'a>(
+    params: &PopulationParams,
+    x: &[f32],
+    batch: usize,
+    buffer: &'a mut AVec<f32>,
+) -> Projection<'a> {
     let s = params.shape;
     if params.shares_input_weights() {
         buffer.resize(batch * s.hidden, 0.0);
@@ -330,7 +382,14 @@ impl<'a> EvalSet<'a> {
 
 /// The centre on the test set (and the validation images, if any): its accuracy row and the
 /// per-class test-set rates of `neurons` (classes × neurons).
-fn evaluate_centre(test: &mut EvalSet<'_>, validation: Option<&mut EvalSet<'_>>, params: &PopulationParams, steps: usize, neurons: &[usize], generation: u64) -> (AccuracyRow, Vec<f32>) {
+fn evaluate_centre(
+    test: &mut EvalSet<'_>,
+    validation: Option<&mut EvalSet<'_>>,
+    params: &PopulationParams,
+    steps: usize,
+    neurons: &[usize],
+    generation: u64,
+) -> (AccuracyRow, Vec<f32>) {
     let (score, counts) = test.evaluate(params, steps);
     let steps_total = score.images as usize * steps * params.shape.hidden;
     let (validation_accuracy, validation_loss) = match validation {
@@ -432,10 +491,18 @@ pub fn read_rates(path: &Path, through: u64, mut history: RateHistory) -> Result
 }
 
 /// The test-set score of one genome of a classification config (`hetero eval` on an MNIST run).
-pub fn evaluate_genome_on_test(config: &Config, dataset: &Dataset, genome: &[f32]) -> Result<super::MemberScore, TrainError> {
+pub fn evaluate_genome_on_test(
+    config: &Config,
+    dataset: &Dataset,
+    genome: &[f32],
+) -> Result<super::MemberScore, TrainError> {
     let Model { fixed, layout, .. } = classifier_model(config, dataset);
     if genome.len() != layout.dim {
-        return Err(TrainError::Config(format!("genome has {} values, the config's layout {}", genome.len(), layout.dim)));
+        return Err(TrainError::Config(format!(
+            "genome has {} values, the config's layout {}",
+            genome.len(),
+            layout.dim
+        )));
     }
     let params = PopulationParams::build(&layout, &config.network, &fixed, genome, 1);
     let mut test = EvalSet::test(dataset, config.data.test_images);

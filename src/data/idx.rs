@@ -41,15 +41,8 @@ pub struct IdxArray {
 /// Error messages name `path`.
 pub fn read_idx(path: &Path) -> Result<IdxArray, DataError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| DataError::Io {
-        path: name.clone(),
-        source,
-    })?;
-    let bytes = if is_gzip(&bytes) {
-        gunzip(&bytes, &name)?
-    } else {
-        bytes
-    };
+    let bytes = std::fs::read(path).map_err(|source| DataError::Io { path: name.clone(), source })?;
+    let bytes = if is_gzip(&bytes) { gunzip(&bytes, &name)? } else { bytes };
     into_array(bytes, &name)
 }
 
@@ -61,10 +54,7 @@ pub fn parse_idx(bytes: &[u8], name: &str) -> Result<IdxArray, DataError> {
         return into_array(gunzip(bytes, name)?, name);
     }
     let (dims, header_len) = check_layout(bytes, name)?;
-    Ok(IdxArray {
-        dims,
-        data: bytes[header_len..].to_vec(),
-    })
+    Ok(IdxArray { dims, data: bytes[header_len..].to_vec() })
 }
 
 /// Writes `data` as a raw (uncompressed) unsigned-byte IDX file with shape `dims`.
@@ -88,11 +78,7 @@ pub fn write_idx(path: &Path, dims: &[usize], data: &[u8]) -> io::Result<()> {
     }
     let expected = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d));
     if expected != Some(data.len()) {
-        return Err(invalid(format!(
-            "dims {} do not match {} bytes of data",
-            dims_text(dims),
-            data.len()
-        )));
+        return Err(invalid(format!("dims {} do not match {} bytes of data", dims_text(dims), data.len())));
     }
     let mut file = io::BufWriter::new(File::create(path)?);
     file.write_all(&header)?;
@@ -116,12 +102,7 @@ fn gunzip(compressed: &[u8], name: &str) -> Result<Vec<u8>, DataError> {
     // capacity hint, capped so a forged trailer cannot force a huge allocation.
     let claimed = match compressed.len().checked_sub(4) {
         Some(at) => {
-            let tail = [
-                compressed[at],
-                compressed[at + 1],
-                compressed[at + 2],
-                compressed[at + 3],
-            ];
+            let tail = [compressed[at], compressed[at + 1], compressed[at + 2], compressed[at + 3]];
             u32::from_le_bytes(tail) as usize
         }
         None => 0,
@@ -130,10 +111,7 @@ fn gunzip(compressed: &[u8], name: &str) -> Result<Vec<u8>, DataError> {
     let mut out = Vec::with_capacity(capacity);
     MultiGzDecoder::new(compressed)
         .read_to_end(&mut out)
-        .map_err(|source| DataError::Gzip {
-            path: name.to_string(),
-            source,
-        })?;
+        .map_err(|source| DataError::Gzip { path: name.to_string(), source })?;
     Ok(out)
 }
 
@@ -150,24 +128,13 @@ fn check_layout(bytes: &[u8], name: &str) -> Result<(Vec<usize>, usize), DataErr
     let path = || name.to_string();
     let magic: [u8; 4] = match bytes.get(..4) {
         Some(m) => [m[0], m[1], m[2], m[3]],
-        None => {
-            return Err(DataError::TooShort {
-                path: path(),
-                found: bytes.len(),
-            })
-        }
+        None => return Err(DataError::TooShort { path: path(), found: bytes.len() }),
     };
     if magic[0] != 0 || magic[1] != 0 {
-        return Err(DataError::BadMagic {
-            path: path(),
-            magic,
-        });
+        return Err(DataError::BadMagic { path: path(), magic });
     }
     if magic[2] != TYPE_U8 {
-        return Err(DataError::UnsupportedType {
-            path: path(),
-            code: magic[2],
-        });
+        return Err(DataError::UnsupportedType { path: path(), code: magic[2] });
     }
     let ndim = usize::from(magic[3]);
     if ndim == 0 {
@@ -175,43 +142,22 @@ fn check_layout(bytes: &[u8], name: &str) -> Result<(Vec<usize>, usize), DataErr
     }
     let header_len = 4 + 4 * ndim;
     if bytes.len() < header_len {
-        return Err(DataError::TruncatedHeader {
-            path: path(),
-            ndim,
-            need: header_len,
-            found: bytes.len(),
-        });
+        return Err(DataError::TruncatedHeader { path: path(), ndim, need: header_len, found: bytes.len() });
     }
-    let dims: Vec<usize> = bytes[4..header_len]
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
+    let dims: Vec<usize> =
+        bytes[4..header_len].chunks_exact(4).map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize).collect();
     if let Some(index) = dims.iter().position(|&d| d == 0) {
-        return Err(DataError::ZeroDimension {
-            path: path(),
-            index,
-            dims,
-        });
+        return Err(DataError::ZeroDimension { path: path(), index, dims });
     }
     let Some(expected) = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)) else {
         return Err(DataError::TooLarge { path: path(), dims });
     };
     let found = bytes.len() - header_len;
     if found < expected {
-        return Err(DataError::Truncated {
-            path: path(),
-            dims,
-            expected,
-            found,
-        });
+        return Err(DataError::Truncated { path: path(), dims, expected, found });
     }
     if found > expected {
-        return Err(DataError::TrailingBytes {
-            path: path(),
-            dims,
-            expected,
-            found,
-        });
+        return Err(DataError::TrailingBytes { path: path(), dims, expected, found });
     }
     Ok((dims, header_len))
 }
@@ -299,13 +245,7 @@ mod tests {
         let bad_path = dir.join("bad.gz");
         std::fs::write(&bad_path, gzip(&raw[..raw.len() - 1])).unwrap();
         let err = read_idx(&bad_path).unwrap_err().to_string();
-        assert_eq!(
-            err,
-            format!(
-                "{}: truncated: header says 2×3×3 = 18 bytes of data, found 17",
-                bad_path.display()
-            )
-        );
+        assert_eq!(err, format!("{}: truncated: header says 2×3×3 = 18 bytes of data, found 17", bad_path.display()));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -315,10 +255,7 @@ mod tests {
         let gz = gzip(&raw);
         let err = parse_idx(&gz[..gz.len() / 2], "x.gz").unwrap_err();
         assert!(matches!(err, DataError::Gzip { .. }), "{err}");
-        assert!(
-            err.to_string().starts_with("x.gz: bad gzip data: "),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with("x.gz: bad gzip data: "), "{err}");
     }
 
     #[test]
@@ -326,10 +263,7 @@ mod tests {
         let bytes = raw_idx([0x12, 0x34, 8, 1], &[2], &[1, 2]);
         let err = parse_idx(&bytes, "f").unwrap_err();
         assert!(matches!(err, DataError::BadMagic { .. }));
-        assert_eq!(
-            err.to_string(),
-            "f: not an IDX file: magic must be 00 00 <type> <ndim>, found 12 34 08 01"
-        );
+        assert_eq!(err.to_string(), "f: not an IDX file: magic must be 00 00 <type> <ndim>, found 12 34 08 01");
     }
 
     #[test]
@@ -337,15 +271,9 @@ mod tests {
         let bytes = raw_idx([0, 0, 0x0d, 1], &[2], &[0; 8]);
         let err = parse_idx(&bytes, "f").unwrap_err();
         assert!(matches!(err, DataError::UnsupportedType { code: 0x0d, .. }));
-        assert_eq!(
-            err.to_string(),
-            "f: unsupported type 0x0d (f32); only 0x08 (u8) is supported"
-        );
+        assert_eq!(err.to_string(), "f: unsupported type 0x0d (f32); only 0x08 (u8) is supported");
         let err = parse_idx(&raw_idx([0, 0, 0x42, 1], &[2], &[0; 2]), "f").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "f: unsupported type 0x42 (not an IDX type code); only 0x08 (u8) is supported"
-        );
+        assert_eq!(err.to_string(), "f: unsupported type 0x42 (not an IDX type code); only 0x08 (u8) is supported");
     }
 
     #[test]
@@ -371,15 +299,9 @@ mod tests {
         );
 
         let err = parse_idx(&[0, 0, 8, 3, 0, 0, 0, 1], "f").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "f: truncated header: 3 dimensions need 16 header bytes, found 8"
-        );
+        assert_eq!(err.to_string(), "f: truncated header: 3 dimensions need 16 header bytes, found 8");
         let err = parse_idx(&[0, 0], "f").unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "f: too short for an IDX file: need at least 4 header bytes, found 2"
-        );
+        assert_eq!(err.to_string(), "f: too short for an IDX file: need at least 4 header bytes, found 2");
     }
 
     #[test]
@@ -387,10 +309,7 @@ mod tests {
         let bytes = raw_idx([0, 0, 8, 2], &[2, 3], &[1; 8]);
         let err = parse_idx(&bytes, "f").unwrap_err();
         assert!(matches!(err, DataError::TrailingBytes { .. }));
-        assert_eq!(
-            err.to_string(),
-            "f: 2 trailing bytes: header says 2×3 = 6 bytes of data, found 8"
-        );
+        assert_eq!(err.to_string(), "f: 2 trailing bytes: header says 2×3 = 6 bytes of data, found 8");
     }
 
     #[test]
@@ -406,10 +325,7 @@ mod tests {
         let gz = gzip(&raw);
         for bytes in [&raw, &gz] {
             for cut in 0..bytes.len() {
-                assert!(
-                    parse_idx(&bytes[..cut], "f").is_err(),
-                    "prefix {cut} accepted"
-                );
+                assert!(parse_idx(&bytes[..cut], "f").is_err(), "prefix {cut} accepted");
             }
             assert!(parse_idx(bytes, "f").is_ok());
         }
@@ -421,11 +337,7 @@ mod tests {
         let path = dir.join("nope-idx1-ubyte");
         let err = read_idx(&path).unwrap_err();
         assert!(matches!(err, DataError::Io { .. }));
-        assert!(
-            err.to_string()
-                .starts_with(&format!("{}: cannot read: ", path.display())),
-            "{err}"
-        );
+        assert!(err.to_string().starts_with(&format!("{}: cannot read: ", path.display())), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

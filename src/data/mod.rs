@@ -34,12 +34,8 @@ pub const SYSTEM_ROOT: &str = "/usr/share/datasets";
 pub const NUM_CLASSES: u8 = 10;
 
 /// Standard file stems, in the order train images, train labels, test images, test labels.
-const FILE_STEMS: [&str; 4] = [
-    "train-images-idx3-ubyte",
-    "train-labels-idx1-ubyte",
-    "t10k-images-idx3-ubyte",
-    "t10k-labels-idx1-ubyte",
-];
+const FILE_STEMS: [&str; 4] =
+    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
 /// Everything that can go wrong reading a data set. Messages are one line and
 /// name the file (or, for [`DataError::NotFound`], every place searched).
@@ -176,9 +172,7 @@ pub enum DataError {
         n_labels: usize,
     },
     /// Train and test images have different sizes.
-    #[error(
-        "{test}: images are {test_rows}×{test_cols}, but {train} has {train_rows}×{train_cols}"
-    )]
+    #[error("{test}: images are {test_rows}×{test_cols}, but {train} has {train_rows}×{train_cols}")]
     ShapeMismatch {
         /// Training image file path.
         train: String,
@@ -250,9 +244,7 @@ impl DatasetName {
     fn install_hint(self) -> String {
         let files: Vec<String> = FILE_STEMS.iter().map(|s| format!("{s}[.gz]")).collect();
         let how = match self {
-            DatasetName::Mnist => {
-                "MNIST has no Debian package: copy the four files from an MNIST mirror"
-            }
+            DatasetName::Mnist => "MNIST has no Debian package: copy the four files from an MNIST mirror",
             DatasetName::FashionMnist => "on Debian: apt-get install dataset-fashion-mnist",
         };
         format!(
@@ -277,9 +269,7 @@ impl FromStr for DatasetName {
         match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "mnist" => Ok(DatasetName::Mnist),
             "fashion-mnist" => Ok(DatasetName::FashionMnist),
-            _ => Err(format!(
-                "unknown dataset {s:?}; expected mnist or fashion-mnist"
-            )),
+            _ => Err(format!("unknown dataset {s:?}; expected mnist or fashion-mnist")),
         }
     }
 }
@@ -336,11 +326,7 @@ pub fn search_roots(data_dir: Option<&Path>) -> Vec<PathBuf> {
 
 /// [`search_roots`] with the environment value and working directory passed in,
 /// so the order can be tested without touching process-wide state.
-fn search_roots_from(
-    data_dir: Option<&Path>,
-    env_value: Option<OsString>,
-    cwd: &Path,
-) -> Vec<PathBuf> {
+fn search_roots_from(data_dir: Option<&Path>, env_value: Option<OsString>, cwd: &Path) -> Vec<PathBuf> {
     let candidates = [
         data_dir.map(Path::to_path_buf),
         env_value.filter(|v| !v.is_empty()).map(PathBuf::from),
@@ -370,12 +356,9 @@ pub fn locate(name: DatasetName, data_dir: Option<&Path>) -> Result<PathBuf, Dat
 }
 
 fn load_from_roots(name: DatasetName, roots: &[PathBuf]) -> Result<Dataset, DataError> {
-    let [train_images_path, train_labels_path, test_images_path, test_labels_path] =
-        find_files(name, roots)?;
-    let (train_images, train_labels, rows, cols) =
-        load_split(&train_images_path, &train_labels_path)?;
-    let (test_images, test_labels, test_rows, test_cols) =
-        load_split(&test_images_path, &test_labels_path)?;
+    let [train_images_path, train_labels_path, test_images_path, test_labels_path] = find_files(name, roots)?;
+    let (train_images, train_labels, rows, cols) = load_split(&train_images_path, &train_labels_path)?;
+    let (test_images, test_labels, test_rows, test_cols) = load_split(&test_images_path, &test_labels_path)?;
     if (test_rows, test_cols) != (rows, cols) {
         return Err(DataError::ShapeMismatch {
             train: train_images_path.display().to_string(),
@@ -386,14 +369,7 @@ fn load_from_roots(name: DatasetName, roots: &[PathBuf]) -> Result<Dataset, Data
             test_cols,
         });
     }
-    Ok(Dataset {
-        train_images,
-        train_labels,
-        test_images,
-        test_labels,
-        rows,
-        cols,
-    })
+    Ok(Dataset { train_images, train_labels, test_images, test_labels, rows, cols })
 }
 
 /// The four files of `name` in the first root that has them all, each the
@@ -402,10 +378,7 @@ fn find_files(name: DatasetName, roots: &[PathBuf]) -> Result<[PathBuf; 4], Data
     let mut looked = Vec::new();
     for root in roots {
         let folder = root.join(name.folder());
-        let found: Vec<Option<PathBuf>> = FILE_STEMS
-            .iter()
-            .map(|stem| pick_file(&folder, stem))
-            .collect();
+        let found: Vec<Option<PathBuf>> = FILE_STEMS.iter().map(|stem| pick_file(&folder, stem)).collect();
         if let [Some(a), Some(b), Some(c), Some(d)] = found.as_slice() {
             return Ok([a.clone(), b.clone(), c.clone(), d.clone()]);
         }
@@ -416,35 +389,22 @@ fn find_files(name: DatasetName, roots: &[PathBuf]) -> Result<[PathBuf; 4], Data
             .map(|(stem, _)| format!("{stem}[.gz]"))
             .collect();
         if missing.len() < FILE_STEMS.len() {
-            looked.push(format!(
-                "{} (incomplete: missing {})",
-                folder.display(),
-                missing.join(", ")
-            ));
+            looked.push(format!("{} (incomplete: missing {})", folder.display(), missing.join(", ")));
         } else {
             looked.push(folder.display().to_string());
         }
     }
-    Err(DataError::NotFound {
-        dataset: name,
-        looked,
-        hint: name.install_hint(),
-    })
+    Err(DataError::NotFound { dataset: name, looked, hint: name.install_hint() })
 }
 
 /// `folder/stem.gz` if it is a file, else `folder/stem` if it is a file.
 fn pick_file(folder: &Path, stem: &str) -> Option<PathBuf> {
-    [folder.join(format!("{stem}.gz")), folder.join(stem)]
-        .into_iter()
-        .find(|p| p.is_file())
+    [folder.join(format!("{stem}.gz")), folder.join(stem)].into_iter().find(|p| p.is_file())
 }
 
 /// Reads one split and checks it: 3-D images, 1-D labels, equal counts, labels < 10.
 /// Returns images, labels, rows, cols.
-fn load_split(
-    images_path: &Path,
-    labels_path: &Path,
-) -> Result<(Vec<u8>, Vec<u8>, usize, usize), DataError> {
+fn load_split(images_path: &Path, labels_path: &Path) -> Result<(Vec<u8>, Vec<u8>, usize, usize), DataError> {
     let images = read_idx(images_path)?;
     let labels = read_idx(labels_path)?;
     check_rank(&images, images_path, "images", 3)?;
@@ -459,36 +419,17 @@ fn load_split(
             n_labels,
         });
     }
-    if let Some((index, &value)) = labels
-        .data
-        .iter()
-        .enumerate()
-        .find(|(_, &v)| v >= NUM_CLASSES)
-    {
-        return Err(DataError::BadLabel {
-            path: labels_path.display().to_string(),
-            index,
-            value,
-        });
+    if let Some((index, &value)) = labels.data.iter().enumerate().find(|(_, &v)| v >= NUM_CLASSES) {
+        return Err(DataError::BadLabel { path: labels_path.display().to_string(), index, value });
     }
     Ok((images.data, labels.data, rows, cols))
 }
 
-fn check_rank(
-    arr: &IdxArray,
-    path: &Path,
-    what: &'static str,
-    expected: usize,
-) -> Result<(), DataError> {
+fn check_rank(arr: &IdxArray, path: &Path, what: &'static str, expected: usize) -> Result<(), DataError> {
     if arr.dims.len() == expected {
         return Ok(());
     }
-    Err(DataError::WrongRank {
-        path: path.display().to_string(),
-        what,
-        expected,
-        dims: arr.dims.clone(),
-    })
+    Err(DataError::WrongRank { path: path.display().to_string(), what, expected, dims: arr.dims.clone() })
 }
 
 #[cfg(test)]
@@ -513,12 +454,7 @@ mod tests {
         cols: usize,
     }
 
-    const SMALL: Fake = Fake {
-        n_train: 12,
-        n_test: 5,
-        rows: 3,
-        cols: 2,
-    };
+    const SMALL: Fake = Fake { n_train: 12, n_test: 5, rows: 3, cols: 2 };
 
     /// Writes the four raw files of a fake data set to `root/<folder>/`; returns the folder.
     fn write_fake(root: &Path, name: DatasetName, fake: &Fake) -> PathBuf {
@@ -530,12 +466,7 @@ mod tests {
             let labels: Vec<u8> = (0..n).map(|i| (i % 10) as u8).collect();
             let img_path = folder.join(format!("{prefix}-images-idx3-ubyte"));
             write_idx(&img_path, &[n, fake.rows, fake.cols], &images).unwrap();
-            write_idx(
-                &folder.join(format!("{prefix}-labels-idx1-ubyte")),
-                &[n],
-                &labels,
-            )
-            .unwrap();
+            write_idx(&folder.join(format!("{prefix}-labels-idx1-ubyte")), &[n], &labels).unwrap();
         }
         folder
     }
@@ -552,31 +483,18 @@ mod tests {
 
     #[test]
     fn search_roots_order() {
-        let roots = search_roots_from(
-            Some(Path::new("/flag")),
-            Some(OsString::from("/env")),
-            Path::new("/cwd"),
-        );
-        let expect: Vec<PathBuf> = ["/flag", "/env", "/cwd/data", "/usr/share/datasets"]
-            .iter()
-            .map(PathBuf::from)
-            .collect();
+        let roots = search_roots_from(Some(Path::new("/flag")), Some(OsString::from("/env")), Path::new("/cwd"));
+        let expect: Vec<PathBuf> =
+            ["/flag", "/env", "/cwd/data", "/usr/share/datasets"].iter().map(PathBuf::from).collect();
         assert_eq!(roots, expect);
 
         // Unset or empty HETERO_DATA and no flag: just ./data and the system root.
         let expect = vec![PathBuf::from("./data"), PathBuf::from(SYSTEM_ROOT)];
         assert_eq!(search_roots_from(None, None, Path::new(".")), expect);
-        assert_eq!(
-            search_roots_from(None, Some(OsString::new()), Path::new(".")),
-            expect
-        );
+        assert_eq!(search_roots_from(None, Some(OsString::new()), Path::new(".")), expect);
 
         // The same folder twice is searched once.
-        let roots = search_roots_from(
-            Some(Path::new("/a")),
-            Some(OsString::from("/a")),
-            Path::new("."),
-        );
+        let roots = search_roots_from(Some(Path::new("/a")), Some(OsString::from("/a")), Path::new("."));
         assert_eq!(roots.len(), 3);
 
         // The public function puts the flag first and the system root last.
@@ -594,36 +512,15 @@ mod tests {
         write_fake(&env, DatasetName::Mnist, &fake(22));
         write_fake(&cwd.join("data"), DatasetName::Mnist, &fake(33));
 
-        let roots =
-            |flag: Option<&Path>| search_roots_from(flag, Some(env.clone().into_os_string()), &cwd);
-        assert_eq!(
-            load_from_roots(DatasetName::Mnist, &roots(Some(&flag)))
-                .unwrap()
-                .train_len(),
-            11
-        );
-        assert_eq!(
-            load_from_roots(DatasetName::Mnist, &roots(None))
-                .unwrap()
-                .train_len(),
-            22
-        );
+        let roots = |flag: Option<&Path>| search_roots_from(flag, Some(env.clone().into_os_string()), &cwd);
+        assert_eq!(load_from_roots(DatasetName::Mnist, &roots(Some(&flag))).unwrap().train_len(), 11);
+        assert_eq!(load_from_roots(DatasetName::Mnist, &roots(None)).unwrap().train_len(), 22);
         let no_env = search_roots_from(None, None, &cwd);
-        assert_eq!(
-            load_from_roots(DatasetName::Mnist, &no_env)
-                .unwrap()
-                .train_len(),
-            33
-        );
+        assert_eq!(load_from_roots(DatasetName::Mnist, &no_env).unwrap().train_len(), 33);
 
         // A root with only some of the files is skipped.
         std::fs::remove_file(flag.join("mnist/t10k-labels-idx1-ubyte")).unwrap();
-        assert_eq!(
-            load_from_roots(DatasetName::Mnist, &roots(Some(&flag)))
-                .unwrap()
-                .train_len(),
-            22
-        );
+        assert_eq!(load_from_roots(DatasetName::Mnist, &roots(Some(&flag))).unwrap().train_len(), 22);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -638,10 +535,7 @@ mod tests {
         std::fs::write(folder.join("train-labels-idx1-ubyte"), b"junk").unwrap();
 
         let ds = load_from_roots(DatasetName::FashionMnist, std::slice::from_ref(&dir)).unwrap();
-        assert_eq!(
-            (ds.train_len(), ds.test_len(), ds.rows, ds.cols),
-            (12, 5, 3, 2)
-        );
+        assert_eq!((ds.train_len(), ds.test_len(), ds.rows, ds.cols), (12, 5, 3, 2));
         assert_eq!(ds.train_images.len(), 12 * 3 * 2);
         assert_eq!(ds.test_images.len(), 5 * 3 * 2);
         assert_eq!(ds.train_labels[..3], [0, 1, 2]);
@@ -655,14 +549,7 @@ mod tests {
         let labels = folder.join("train-labels-idx1-ubyte");
         write_idx(&labels, &[11], &[1; 11]).unwrap();
         let err = load_from_roots(DatasetName::Mnist, std::slice::from_ref(&dir)).unwrap_err();
-        assert!(matches!(
-            err,
-            DataError::CountMismatch {
-                n_images: 12,
-                n_labels: 11,
-                ..
-            }
-        ));
+        assert!(matches!(err, DataError::CountMismatch { n_images: 12, n_labels: 11, .. }));
         assert_eq!(
             err.to_string(),
             format!(
@@ -681,20 +568,10 @@ mod tests {
         let labels = folder.join("t10k-labels-idx1-ubyte");
         write_idx(&labels, &[5], &[0, 9, 3, 10, 200]).unwrap();
         let err = load_from_roots(DatasetName::Mnist, std::slice::from_ref(&dir)).unwrap_err();
-        assert!(matches!(
-            err,
-            DataError::BadLabel {
-                index: 3,
-                value: 10,
-                ..
-            }
-        ));
+        assert!(matches!(err, DataError::BadLabel { index: 3, value: 10, .. }));
         assert_eq!(
             err.to_string(),
-            format!(
-                "{}: label 10 at index 3 is out of range (must be < 10)",
-                labels.display()
-            )
+            format!("{}: label 10 at index 3 is out of range (must be < 10)", labels.display())
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -706,13 +583,7 @@ mod tests {
         let labels = folder.join("train-labels-idx1-ubyte");
         write_idx(&labels, &[12, 1], &[1; 12]).unwrap();
         let err = load_from_roots(DatasetName::Mnist, std::slice::from_ref(&dir)).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            format!(
-                "{}: labels must have 1 dimension(s), found 2 (12×1)",
-                labels.display()
-            )
-        );
+        assert_eq!(err.to_string(), format!("{}: labels must have 1 dimension(s), found 2 (12×1)", labels.display()));
 
         let folder = write_fake(&dir, DatasetName::Mnist, &SMALL);
         let test_images = folder.join("t10k-images-idx3-ubyte");
@@ -741,10 +612,7 @@ mod tests {
         let err = load_from_roots(DatasetName::Mnist, std::slice::from_ref(&dir)).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!(
-                "{}: truncated: header says 12×3×2 = 72 bytes of data, found 62",
-                images.display()
-            )
+            format!("{}: truncated: header says 12×3×2 = 72 bytes of data, found 62", images.display())
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -777,16 +645,10 @@ mod tests {
         assert!(!msg.contains('\n'));
 
         // The default roots appear in the message as given: ./data and the system root.
-        let err = load_from_roots(
-            DatasetName::Mnist,
-            &search_roots_from(Some(&flag), None, Path::new(".")),
-        );
+        let err = load_from_roots(DatasetName::Mnist, &search_roots_from(Some(&flag), None, Path::new(".")));
         if let Err(err @ DataError::NotFound { .. }) = err {
             let msg = err.to_string();
-            let places = format!(
-                "{}, ./data/mnist, /usr/share/datasets/mnist (",
-                flag.join("mnist").display()
-            );
+            let places = format!("{}, ./data/mnist, /usr/share/datasets/mnist (", flag.join("mnist").display());
             assert!(msg.contains(&places), "{msg}");
             assert!(msg.contains("MNIST has no Debian package"), "{msg}");
         }
@@ -797,10 +659,7 @@ mod tests {
     fn dataset_names() {
         assert_eq!(DatasetName::Mnist.to_string(), "mnist");
         assert_eq!(DatasetName::FashionMnist.folder(), "fashion-mnist");
-        assert_eq!(
-            "Fashion_MNIST".parse::<DatasetName>(),
-            Ok(DatasetName::FashionMnist)
-        );
+        assert_eq!("Fashion_MNIST".parse::<DatasetName>(), Ok(DatasetName::FashionMnist));
         assert_eq!("mnist".parse::<DatasetName>(), Ok(DatasetName::Mnist));
         assert!("cifar".parse::<DatasetName>().is_err());
     }
@@ -819,11 +678,7 @@ mod tests {
             assert_eq!((ds.rows, ds.cols), (28, 28), "{name}");
             assert_eq!(ds.train_images.len(), 60000 * 28 * 28);
             assert_eq!(ds.test_images.len(), 10000 * 28 * 28);
-            assert!(ds
-                .train_labels
-                .iter()
-                .chain(&ds.test_labels)
-                .all(|&l| l < 10));
+            assert!(ds.train_labels.iter().chain(&ds.test_labels).all(|&l| l < 10));
             // Every class occurs in both splits.
             for class in 0..10 {
                 assert!(ds.train_labels.contains(&class) && ds.test_labels.contains(&class));

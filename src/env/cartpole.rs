@@ -97,9 +97,11 @@ impl Environment for CartPole {
         let force = if push_right { FORCE_MAG } else { -FORCE_MAG };
         let (sin, cos) = (theta.sin(), theta.cos());
         let temp = (force + POLE_MASS_LENGTH * (theta_dot * theta_dot) * sin) / TOTAL_MASS;
-        let theta_acc = (GRAVITY * sin - cos * temp) / (HALF_LENGTH * (4.0 / 3.0 - MASS_POLE * (cos * cos) / TOTAL_MASS));
+        let theta_acc =
+            (GRAVITY * sin - cos * temp) / (HALF_LENGTH * (4.0 / 3.0 - MASS_POLE * (cos * cos) / TOTAL_MASS));
         let x_acc = temp - POLE_MASS_LENGTH * theta_acc * cos / TOTAL_MASS;
-        let physics = [x + TAU_S * x_dot, x_dot + TAU_S * x_acc, theta + TAU_S * theta_dot, theta_dot + TAU_S * theta_acc];
+        let physics =
+            [x + TAU_S * x_dot, x_dot + TAU_S * x_acc, theta + TAU_S * theta_dot, theta_dot + TAU_S * theta_acc];
         state.physics = physics;
         state.t += 1;
         let terminated = physics[0] < -X_THRESHOLD_M
@@ -159,18 +161,21 @@ mod tests {
         let mut steps_checked = 0;
         for traj in f["trajectories"].as_array().unwrap() {
             let name = traj["name"].as_str().unwrap();
-            let init: Vec<f64> = traj["initial_state"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+            let init: Vec<f64> =
+                traj["initial_state"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
             let mut state = CartPoleState { physics: [init[0], init[1], init[2], init[3]], t: 0 };
             let actions = traj["actions"].as_array().unwrap();
             let steps = traj["steps"].as_array().unwrap();
             assert_eq!(actions.len(), steps.len());
             for (i, (a, expected)) in actions.iter().zip(steps).enumerate() {
                 let tr = env.step(&mut state, Action::Discrete(a.as_u64().unwrap() as usize));
-                let want: Vec<f64> = expected["state"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+                let want: Vec<f64> =
+                    expected["state"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
                 assert_eq!(state.physics.to_vec(), want, "{name} step {i}: state");
                 let mut obs = [0f32; 4];
                 env.observe(&state, &mut obs);
-                let want_obs: Vec<f32> = expected["obs"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
+                let want_obs: Vec<f32> =
+                    expected["obs"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as f32).collect();
                 assert_eq!(obs.to_vec(), want_obs, "{name} step {i}: obs");
                 assert_eq!(tr.reward, expected["reward"].as_f64().unwrap(), "{name} step {i}: reward");
                 assert_eq!(tr.terminated, expected["terminated"].as_bool().unwrap(), "{name} step {i}: terminated");

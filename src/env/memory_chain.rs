@@ -176,13 +176,20 @@ mod tests {
     fn episodes_match_bsuite_exactly() {
         let text = include_str!("../../tests/fixtures/memory_chain_reference.json");
         let f: serde_json::Value = serde_json::from_str(text).unwrap();
-        let floats = |v: &serde_json::Value| -> Vec<f32> { v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect() };
+        let floats = |v: &serde_json::Value| -> Vec<f32> {
+            v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect()
+        };
         let mut steps_checked = 0;
         for ep in f["episodes"].as_array().unwrap() {
             let name = ep["name"].as_str().unwrap();
             let l = ep["memory_length"].as_u64().unwrap() as usize;
             let bits = ep["num_bits"].as_u64().unwrap() as usize;
-            let context = ep["context"].as_array().unwrap().iter().enumerate().fold(0u64, |acc, (i, b)| acc | (b.as_u64().unwrap() << i));
+            let context = ep["context"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .fold(0u64, |acc, (i, b)| acc | (b.as_u64().unwrap() << i));
             let query = ep["query"].as_u64().unwrap() as usize;
             let env = MemoryChain::new(l, bits, 1000);
             let mut s = MemoryChainState { t: 0, context, query };

@@ -119,7 +119,15 @@ pub struct EnvConfig {
 
 impl Default for EnvConfig {
     fn default() -> Self {
-        Self { name: "cartpole".into(), max_steps: 500, episodes: 1, eval_episodes: 10, memory_length: 5, num_bits: 1, normalize_obs: false }
+        Self {
+            name: "cartpole".into(),
+            max_steps: 500,
+            episodes: 1,
+            eval_episodes: 10,
+            memory_length: 5,
+            num_bits: 1,
+            normalize_obs: false,
+        }
     }
 }
 
@@ -154,17 +162,21 @@ pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Out
         "cartpole" => Ok(visitor.visit(CartPole::new(config.max_steps))),
         "memory_chain" => Ok(visitor.visit(MemoryChain::new(config.memory_length, config.num_bits, config.max_steps))),
         #[cfg(feature = "mujoco")]
-        "halfcheetah" => Ok(visitor.visit(mujoco::HalfCheetah::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        "halfcheetah" => {
+            Ok(visitor.visit(mujoco::HalfCheetah::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?))
+        }
         #[cfg(feature = "mujoco")]
         "hopper" => Ok(visitor.visit(mujoco::Hopper::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
         #[cfg(feature = "mujoco")]
-        "walker2d" => Ok(visitor.visit(mujoco::Walker2d::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
+        "walker2d" => {
+            Ok(visitor.visit(mujoco::Walker2d::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?))
+        }
         #[cfg(feature = "mujoco")]
         "ant" => Ok(visitor.visit(mujoco::Ant::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?)),
         #[cfg(not(feature = "mujoco"))]
-        name if LOCOMOTION_NAMES.contains(&name) => {
-            Err(UnknownEnv(format!("environment `{name}` needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh")))
-        }
+        name if LOCOMOTION_NAMES.contains(&name) => Err(UnknownEnv(format!(
+            "environment `{name}` needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh"
+        ))),
         other => Err(UnknownEnv::unknown(other)),
     }
 }

@@ -154,17 +154,21 @@ mod tests {
         let mut x = [0.7f32];
         n.normalize(&mut x);
         assert_eq!(x[0], 0.7);
-        let data: Vec<f32> = (0..10_000).map(|i| 10.0 + 3.0 * ((i * 7919 % 1000) as f32 / 1000.0 - 0.5) * 12f32.sqrt()).collect();
+        let data: Vec<f32> =
+            (0..10_000).map(|i| 10.0 + 3.0 * ((i * 7919 % 1000) as f32 / 1000.0 - 0.5) * 12f32.sqrt()).collect();
         let mut sums = ObsSums::new(1);
         for v in &data {
             n.accumulate(&[*v], &mut sums);
         }
         n.update(&sums);
-        let z: Vec<f64> = data.iter().map(|&v| {
-            let mut o = [v];
-            n.normalize(&mut o);
-            o[0] as f64
-        }).collect();
+        let z: Vec<f64> = data
+            .iter()
+            .map(|&v| {
+                let mut o = [v];
+                n.normalize(&mut o);
+                o[0] as f64
+            })
+            .collect();
         let mean = z.iter().sum::<f64>() / z.len() as f64;
         let var = z.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / z.len() as f64;
         assert!(mean.abs() < 1e-3 && (var - 1.0).abs() < 1e-2, "mean {mean} var {var}");

@@ -19,7 +19,7 @@ use crate::analysis::plot::{self, Chart, Scale};
 use crate::analysis::shapley::shapley_values;
 use crate::config::{Config, ConfigTree};
 use crate::env::obs_norm::ObsNormalizer;
-use crate::env::{visit_env, Environment, EnvVisitor};
+use crate::env::{visit_env, EnvVisitor, Environment};
 use crate::io::{load_arrays, write_atomic, IoError};
 use crate::network::Property;
 use crate::rng::Stream;
@@ -81,7 +81,16 @@ pub struct Options {
 impl Options {
     /// Paper A's setting on `envs`: P = 16 384, population 256, 1000 generations, 5 seeds.
     pub fn full(envs: Vec<String>, out: PathBuf) -> Self {
-        Self { envs, seeds: 5, generations: 1000, parameters: PAPER_PARAMETERS, population: 256, max_steps: 1000, final_episodes: 10, out }
+        Self {
+            envs,
+            seeds: 5,
+            generations: 1000,
+            parameters: PAPER_PARAMETERS,
+            population: 256,
+            max_steps: 1000,
+            final_episodes: 10,
+            out,
+        }
     }
 
     /// A smoke test (seconds).
@@ -143,7 +152,8 @@ pub struct ResultRow {
 /// The configuration of one run.
 pub fn job_config(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<Config, TrainError> {
     let mut t = ConfigTree::load("halfcheetah").map_err(|e| TrainError::Config(e.to_string()))?;
-    let props: Vec<String> = coalition(if mask == 0 { 15 } else { mask }).iter().map(|p| format!("\"{}\"", p.name())).collect();
+    let props: Vec<String> =
+        coalition(if mask == 0 { 15 } else { mask }).iter().map(|p| format!("\"{}\"", p.name())).collect();
     for set in [
         format!("env.name=\"{env}\""),
         format!("env.max_steps={}", opts.max_steps),
@@ -161,7 +171,13 @@ pub fn job_config(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<C
 }
 
 /// Mean-return evaluation of `genome` under `config` (observations normalised by `norm`).
-pub fn evaluate_config(config: &Config, genome: Option<&[f32]>, norm: Option<&ObsNormalizer>, episodes: usize, seed: u64) -> Result<Vec<f64>, TrainError> {
+pub fn evaluate_config(
+    config: &Config,
+    genome: Option<&[f32]>,
+    norm: Option<&ObsNormalizer>,
+    episodes: usize,
+    seed: u64,
+) -> Result<Vec<f64>, TrainError> {
     struct Eval<'a> {
         config: &'a Config,
         genome: Option<&'a [f32]>,
@@ -173,7 +189,9 @@ pub fn evaluate_config(config: &Config, genome: Option<&[f32]>, norm: Option<&Ob
         type Output = Vec<f64>;
         fn visit<E: Environment>(self, env: E) -> Vec<f64> {
             let model = Model::new(self.config, &env);
-            let centre = self.genome.map_or_else(|| model.layout.initial_centre(&self.config.network, &model.fixed), <[f32]>::to_vec);
+            let centre = self
+                .genome
+                .map_or_else(|| model.layout.initial_centre(&self.config.network, &model.fixed), <[f32]>::to_vec);
             let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
             model.evaluate_genome_normalized(self.config, &env, &centre, self.episodes, source, self.norm)
         }
@@ -189,7 +207,10 @@ fn job_dir(out: &Path, env: &str, mask: usize, seed: u64) -> PathBuf {
 fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRow, TrainError> {
     let dir = job_dir(&opts.out, env, mask, seed);
     let result_path = dir.join("result.json");
-    if let Ok(row) = std::fs::read_to_string(&result_path).map_err(|_| ()).and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ())) {
+    if let Ok(row) = std::fs::read_to_string(&result_path)
+        .map_err(|_| ())
+        .and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ()))
+    {
         return Ok(row);
     }
     let config = job_config(opts, env, mask, seed)?;
@@ -201,9 +222,20 @@ fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRo
     } else {
         let resume = RunPaths::new(&dir).checkpoint.exists();
         let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
-        let norm = if writes_files() { load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a)) } else { None };
+        let norm = if writes_files() {
+            load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a))
+        } else {
+            None
+        };
         let returns = evaluate_config(&config, Some(&summary.centre), norm.as_ref(), opts.final_episodes, seed)?;
-        (returns, summary.paper_parameter_count, summary.last_fitness_mean, summary.last_fitness_std, summary.generations, summary.wall_s)
+        (
+            returns,
+            summary.paper_parameter_count,
+            summary.last_fitness_mean,
+            summary.last_fitness_std,
+            summary.generations,
+            summary.wall_s,
+        )
     };
     let row = ResultRow {
         env: env.into(),
@@ -219,7 +251,8 @@ fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRo
         wall_s,
     };
     if writes_files() {
-        std::fs::create_dir_all(&dir).map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
         write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
     }
     Ok(row)
@@ -243,7 +276,8 @@ pub fn check_envs(envs: &[String]) -> Result<(), TrainError> {
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     check_envs(&opts.envs)?;
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     let mut jobs = Vec::new();
     for env in &opts.envs {
@@ -257,14 +291,23 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let progress = JobProgress::new(jobs.len(), "ablation");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(env, mask, seed)| {
         let row = run_job(opts, env, *mask, *seed)?;
-        progress.finished(&format!("{env} {} seed {seed}: centre {:.1}, population {:.1} ± {:.1} ({:.0} s)", row.coalition, row.centre_reward, row.population_mean, row.population_std, row.wall_s));
+        progress.finished(&format!(
+            "{env} {} seed {seed}: centre {:.1}, population {:.1} ± {:.1} ({:.0} s)",
+            row.coalition, row.centre_reward, row.population_mean, row.population_std, row.wall_s
+        ));
         Ok(row)
     })
     .into_iter()
     .collect();
     progress.finish();
     let mut rows = rows?;
-    rows.sort_by(|a, b| (TASKS.iter().position(|t| *t == a.env), a.mask, a.seed).cmp(&(TASKS.iter().position(|t| *t == b.env), b.mask, b.seed)));
+    rows.sort_by(|a, b| {
+        (TASKS.iter().position(|t| *t == a.env), a.mask, a.seed).cmp(&(
+            TASKS.iter().position(|t| *t == b.env),
+            b.mask,
+            b.seed,
+        ))
+    });
     if writes_files() {
         write_outputs(opts, &rows)?;
     }
@@ -290,7 +333,21 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
         let _ = writeln!(
             csv,
             "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.1}",
-            r.env, r.mask, r.coalition, bit(0), bit(1), bit(2), bit(3), r.seed, r.hidden, r.parameters, r.centre_reward, r.population_mean, r.population_std, r.generations, r.wall_s
+            r.env,
+            r.mask,
+            r.coalition,
+            bit(0),
+            bit(1),
+            bit(2),
+            bit(3),
+            r.seed,
+            r.hidden,
+            r.parameters,
+            r.centre_reward,
+            r.population_mean,
+            r.population_std,
+            r.generations,
+            r.wall_s
         );
     }
     write_atomic(&out.join("results.csv"), csv.as_bytes())?;
@@ -313,7 +370,9 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
     md.push_str(&"---|---|---|".repeat(envs.len()));
     md.push('\n');
     let tick = |m: usize, i: usize| if m & (1 << i) != 0 { "✓" } else { "" };
-    let cell = |env: &str, mask: usize, f: fn(&ResultRow) -> f64| mean_std(&rows.iter().filter(|r| r.env == env && r.mask == mask).map(f).collect::<Vec<_>>());
+    let cell = |env: &str, mask: usize, f: fn(&ResultRow) -> f64| {
+        mean_std(&rows.iter().filter(|r| r.env == env && r.mask == mask).map(f).collect::<Vec<_>>())
+    };
     let mut order: Vec<usize> = TABLE1_ORDER.to_vec();
     order.push(0);
     for (row, &mask) in order.iter().enumerate() {
@@ -323,7 +382,12 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
             let (ps, _) = cell(e, mask, |r| r.population_std);
             let (cm, cs) = cell(e, mask, |r| r.centre_reward);
             let col = TASKS.iter().position(|t| t == e).expect("known task");
-            let paper = if row < 15 { let (m, s) = PAPER_TABLE1[row][col]; format!("{m:.0} ± {s:.0}") } else { "–".into() };
+            let paper = if row < 15 {
+                let (m, s) = PAPER_TABLE1[row][col];
+                format!("{m:.0} ± {s:.0}")
+            } else {
+                "–".into()
+            };
             let pop = if pm.is_nan() { "–".to_string() } else { format!("{pm:.1} ± {ps:.1}") };
             let centre = if seeds > 1 { format!("{cm:.1} ± {cs:.1}") } else { format!("{cm:.1}") };
             let _ = write!(md, " {pop} | {centre} | {paper} |");
@@ -348,18 +412,28 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
             let _ = writeln!(scsv, "{e},{n},{p},{},{}", values[15], values[0]);
             bars.push((if envs.len() > 1 { format!("{e} {n}") } else { n.to_string() }, *p, None));
         }
-        let _ = writeln!(smd, "| {e} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |", phi[0], phi[1], phi[2], phi[3], values[15], values[0]);
+        let _ = writeln!(
+            smd,
+            "| {e} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} |",
+            phi[0], phi[1], phi[2], phi[3], values[15], values[0]
+        );
     }
     write_atomic(&out.join("shapley.csv"), scsv.as_bytes())?;
     write_atomic(&out.join("shapley.md"), smd.as_bytes())?;
     if !bars.is_empty() {
-        let chart = Chart { title: "Shapley value of each neuron property", x_label: "property", y_label: "Shapley value (reward)", x_scale: Scale::Linear };
+        let chart = Chart {
+            title: "Shapley value of each neuron property",
+            x_label: "property",
+            y_label: "Shapley value (reward)",
+            x_scale: Scale::Linear,
+        };
         plot::bar_chart(&out.join("shapley"), &chart, &bars).map_err(|e| TrainError::Config(e.to_string()))?;
     }
 
     // τ fits of the all-four-properties runs.
     for e in &envs {
-        let dirs: Vec<PathBuf> = (0..seeds).map(|s| job_dir(out, e, 15, s)).filter(|d| RunPaths::new(d).params.exists()).collect();
+        let dirs: Vec<PathBuf> =
+            (0..seeds).map(|s| job_dir(out, e, 15, s)).filter(|d| RunPaths::new(d).params.exists()).collect();
         if !dirs.is_empty() {
             crate::analysis::tau::analyze_tau(&dirs, &out.join("tau").join(e)).map_err(TrainError::Config)?;
         }
@@ -390,7 +464,10 @@ mod tests {
         for mask in 1..16 {
             let c = job_config(&opts, "halfcheetah", mask, 0).unwrap();
             assert_eq!(c.genome.properties, coalition(mask));
-            assert_eq!(c.network.hidden * coalition(mask).len(), opts.parameters / coalition(mask).len() * coalition(mask).len());
+            assert_eq!(
+                c.network.hidden * coalition(mask).len(),
+                opts.parameters / coalition(mask).len() * coalition(mask).len()
+            );
         }
     }
 }

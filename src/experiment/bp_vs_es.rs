@@ -25,7 +25,8 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Paper A Table 5, lr = 3e-2 column (= Table 6, ATan α = 2): (arm, [100, 200, 500, 1000]).
-pub const PAPER_TABLE5: &[(&str, [f64; 4])] = &[("weight-bp", [81.2, 127.3, 183.7, 190.7]), ("neuron-bp", [55.3, 62.3, 63.5, 76.4])];
+pub const PAPER_TABLE5: &[(&str, [f64; 4])] =
+    &[("weight-bp", [81.2, 127.3, 183.7, 190.7]), ("neuron-bp", [55.3, 62.3, 63.5, 76.4])];
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -141,7 +142,8 @@ fn run_job(opts: &Options, arm: &str, max_steps: usize, seed: u64) -> Result<Res
 /// Runs the study on the current pool and writes every output.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     let mut jobs = Vec::new();
     for &m in opts.max_steps.iter().rev() {
@@ -172,7 +174,11 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
     let out = &opts.out;
     let mut csv = String::from("arm,max_steps,seed,score,training_tail,skipped_updates,episodes\n");
     for r in rows {
-        let _ = writeln!(csv, "{},{},{},{},{},{},{}", r.arm, r.max_steps, r.seed, r.score, r.training_tail, r.skipped_updates, r.episodes);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{}",
+            r.arm, r.max_steps, r.seed, r.score, r.training_tail, r.skipped_updates, r.episodes
+        );
     }
     write_atomic(&out.join("results.csv"), csv.as_bytes())?;
     let stat = |arm: &str, m: usize| -> (f64, f64) {
@@ -214,11 +220,20 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
         .iter()
         .map(|arm| {
             let stats: Vec<(f64, (f64, f64))> = opts.max_steps.iter().map(|&m| (m as f64, stat(arm, m))).collect();
-            Series { name: (*arm).into(), points: stats.iter().map(|(m, (a, _))| (*m, *a)).collect(), band: Some(stats.iter().map(|(_, (a, s))| (a - s, a + s)).collect()) }
+            Series {
+                name: (*arm).into(),
+                points: stats.iter().map(|(m, (a, _))| (*m, *a)).collect(),
+                band: Some(stats.iter().map(|(_, (a, s))| (a - s, a + s)).collect()),
+            }
         })
         .collect();
     let plot_err = |e: plot::PlotError| TrainError::Config(e.to_string());
-    let chart = Chart { title: "CartPole: BP (REINFORCE) vs ES (PGPE), equal episodes", x_label: "max steps", y_label: "greedy return", x_scale: Scale::Log10 };
+    let chart = Chart {
+        title: "CartPole: BP (REINFORCE) vs ES (PGPE), equal episodes",
+        x_label: "max steps",
+        y_label: "greedy return",
+        x_scale: Scale::Log10,
+    };
     plot::line_chart(&out.join("reward_vs_max_steps"), &chart, &series).map_err(plot_err)?;
 
     // Fig. 8: pre-reset potentials of a trained weight-mode BP policy (seed 0, largest max steps).
@@ -226,7 +241,13 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
         let env = CartPole::new(m);
         let shape = NetworkShape { inputs: 4, hidden: opts.hidden, outputs: 2 };
         let p = initial_params(shape, &NetworkConfig { hidden: opts.hidden, ..Default::default() }, 0);
-        let cfg = ReinforceConfig { episodes: opts.es_population * opts.es_generations as usize, lr: opts.lr, surrogate: opts.surrogate, jacobian: opts.jacobian, mode: GenomeMode::Weight };
+        let cfg = ReinforceConfig {
+            episodes: opts.es_population * opts.es_generations as usize,
+            lr: opts.lr,
+            surrogate: opts.surrogate,
+            jacobian: opts.jacobian,
+            mode: GenomeMode::Weight,
+        };
         let run = reinforce::train(&env, p, cfg, 0);
         let mut u = Vec::new();
         let mut tape = Tape::with_capacity(&run.params, m);
@@ -250,7 +271,8 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
         let max_u = u.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let title = format!("Pre-reset potentials u, trained weight-mode BP policy (max u = {max_u:.2}, v_th = 0.5)");
         let chart = Chart { title: &title, x_label: "u", y_label: "count", x_scale: Scale::Linear };
-        plot::histogram(&out.join("pre_reset_u"), &chart, &[("u over 4 episodes".into(), u)], 60, false, &[]).map_err(plot_err)?;
+        plot::histogram(&out.join("pre_reset_u"), &chart, &[("u over 4 episodes".into(), u)], 60, false, &[])
+            .map_err(plot_err)?;
     }
     Ok(())
 }

@@ -45,12 +45,30 @@ pub struct Options {
 impl Options {
     /// Paper A's setting.
     pub fn full(envs: Vec<String>, out: PathBuf) -> Self {
-        Self { envs, sizes: DEFAULT_SIZES.to_vec(), seeds: 5, generations: 1000, population: 256, max_steps: 1000, final_episodes: 10, out }
+        Self {
+            envs,
+            sizes: DEFAULT_SIZES.to_vec(),
+            seeds: 5,
+            generations: 1000,
+            population: 256,
+            max_steps: 1000,
+            final_episodes: 10,
+            out,
+        }
     }
 
     /// A smoke test (seconds).
     pub fn quick(envs: Vec<String>, out: PathBuf) -> Self {
-        Self { envs, sizes: vec![32, 128], seeds: 1, generations: 2, population: 8, max_steps: 50, final_episodes: 2, out }
+        Self {
+            envs,
+            sizes: vec![32, 128],
+            seeds: 1,
+            generations: 2,
+            population: 8,
+            max_steps: 50,
+            final_episodes: 2,
+            out,
+        }
     }
 }
 
@@ -120,13 +138,20 @@ fn job_dir(out: &Path, env: &str, mode: &str, p: usize, seed: u64) -> PathBuf {
 fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result<ResultRow, TrainError> {
     let dir = job_dir(&opts.out, env, mode, p, seed);
     let result_path = dir.join("result.json");
-    if let Ok(row) = std::fs::read_to_string(&result_path).map_err(|_| ()).and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ())) {
+    if let Ok(row) = std::fs::read_to_string(&result_path)
+        .map_err(|_| ())
+        .and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ()))
+    {
         return Ok(row);
     }
     let config = job_config(opts, env, mode, p, seed)?;
     let resume = RunPaths::new(&dir).checkpoint.exists();
     let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
-    let norm = if writes_files() { load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a)) } else { None };
+    let norm = if writes_files() {
+        load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a))
+    } else {
+        None
+    };
     let returns = evaluate_config(&config, Some(&summary.centre), norm.as_ref(), opts.final_episodes, seed)?;
     let row = ResultRow {
         env: env.into(),
@@ -140,7 +165,8 @@ fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result
         population_std: summary.last_fitness_std,
     };
     if writes_files() {
-        std::fs::create_dir_all(&dir).map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
         write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
     }
     Ok(row)
@@ -150,7 +176,8 @@ fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     super::ablation::check_envs(&opts.envs)?;
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     let mut jobs = Vec::new();
     for env in &opts.envs {
@@ -183,7 +210,19 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
     let out = &opts.out;
     let mut csv = String::from("env,mode,budget,parameters,hidden,seed,centre_reward,population_mean,population_std\n");
     for r in rows {
-        let _ = writeln!(csv, "{},{},{},{},{},{},{},{},{}", r.env, r.mode, r.budget, r.parameters, r.hidden, r.seed, r.centre_reward, r.population_mean, r.population_std);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{}",
+            r.env,
+            r.mode,
+            r.budget,
+            r.parameters,
+            r.hidden,
+            r.seed,
+            r.centre_reward,
+            r.population_mean,
+            r.population_std
+        );
     }
     write_atomic(&out.join("results.csv"), csv.as_bytes())?;
     let mut md = format!(
@@ -196,7 +235,8 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
     for env in &opts.envs {
         for &p in &opts.sizes {
             let cell = |mode: &str| {
-                let v: Vec<&ResultRow> = rows.iter().filter(|r| &r.env == env && r.mode == mode && r.budget == p).collect();
+                let v: Vec<&ResultRow> =
+                    rows.iter().filter(|r| &r.env == env && r.mode == mode && r.budget == p).collect();
                 let (m, s) = mean_std(&v.iter().map(|r| r.centre_reward).collect::<Vec<_>>());
                 (v.first().map_or(0, |r| r.hidden), m, s)
             };
@@ -208,7 +248,18 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
             let stats: Vec<(f64, (f64, f64))> = opts
                 .sizes
                 .iter()
-                .map(|&p| (p as f64, mean_std(&rows.iter().filter(|r| &r.env == env && r.mode == mode && r.budget == p).map(|r| r.centre_reward).collect::<Vec<_>>())))
+                .map(|&p| {
+                    (
+                        p as f64,
+                        mean_std(
+                            &rows
+                                .iter()
+                                .filter(|r| &r.env == env && r.mode == mode && r.budget == p)
+                                .map(|r| r.centre_reward)
+                                .collect::<Vec<_>>(),
+                        ),
+                    )
+                })
                 .collect();
             series.push(Series {
                 name: format!("{env} {mode} mode"),
@@ -218,7 +269,12 @@ fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainError> {
         }
     }
     write_atomic(&out.join("results.md"), md.as_bytes())?;
-    let chart = Chart { title: "Reward vs trainable parameters", x_label: "trainable parameters", y_label: "centre reward", x_scale: Scale::Log10 };
+    let chart = Chart {
+        title: "Reward vs trainable parameters",
+        x_label: "trainable parameters",
+        y_label: "centre reward",
+        x_scale: Scale::Log10,
+    };
     plot::line_chart(&out.join("reward_vs_params"), &chart, &series).map_err(|e| TrainError::Config(e.to_string()))
 }
 

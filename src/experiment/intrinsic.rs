@@ -114,7 +114,14 @@ pub struct Options {
 impl Options {
     /// Defaults: both networks, 10 seeds, lognormal CV 1 as the heterogeneous arm.
     pub fn new(study: Study, quick: bool, out: PathBuf) -> Self {
-        Self { study, networks: vec![Kind::Rate, Kind::Spiking], seeds: if quick { 3 } else { 10 }, quick, out, hetero: (Family::LogNormal, 1.0) }
+        Self {
+            study,
+            networks: vec![Kind::Rate, Kind::Spiking],
+            seeds: if quick { 3 } else { 10 },
+            quick,
+            out,
+            hetero: (Family::LogNormal, 1.0),
+        }
     }
 
     /// The split: 200 washout, 2000 train, 500 validation, 1000 test (quick: 200/600/300/500).
@@ -154,7 +161,11 @@ pub struct Condition {
 impl Condition {
     /// Arm label: `homogeneous` or `<family>-cv<c>`.
     pub fn arm(&self) -> String {
-        let tau = if self.tau_factor != 1.0 { format!("-tau{}", self.tau_factor * default_tau_ms(self.kind)) } else { String::new() };
+        let tau = if self.tau_factor != 1.0 {
+            format!("-tau{}", self.tau_factor * default_tau_ms(self.kind))
+        } else {
+            String::new()
+        };
         if self.family == Family::Homogeneous {
             format!("homogeneous{tau}")
         } else {
@@ -175,7 +186,11 @@ impl Condition {
     /// The reservoir configuration for `inputs` channels.
     pub fn config(&self, inputs: usize) -> ReservoirConfig {
         let mean = default_tau_ms(self.kind) * self.tau_factor;
-        let profile = Profile { family: self.family, mean_ms: mean, cv: if self.family == Family::Homogeneous { 0.0 } else { self.cv } };
+        let profile = Profile {
+            family: self.family,
+            mean_ms: mean,
+            cv: if self.family == Family::Homogeneous { 0.0 } else { self.cv },
+        };
         let mut c = match self.kind {
             Kind::Rate => ReservoirConfig::rate(self.n, profile),
             Kind::Spiking => ReservoirConfig::spiking(self.n, profile),
@@ -235,7 +250,8 @@ pub fn evaluate(condition: &Condition, seed: u64, split: Split, task_ids: &[usiz
         activity.samples += act.samples;
         activity.spikes += act.spikes;
         activity.synaptic_events += act.synaptic_events;
-        macs += res.macs_per_sample() * act.samples as f64 + if condition.kind == Kind::Spiking { act.synaptic_events as f64 } else { 0.0 };
+        macs += res.macs_per_sample() * act.samples as f64
+            + if condition.kind == Kind::Spiking { act.synaptic_events as f64 } else { 0.0 };
         let k = ids.len();
         let mut y = vec![0.0; total * k];
         for (j, &i) in ids.iter().enumerate() {
@@ -326,8 +342,19 @@ pub fn conditions(opts: &Options) -> Vec<Condition> {
     let (hf, hcv) = opts.hetero;
     let mut out = Vec::new();
     for &kind in &opts.networks {
-        let base = Condition { kind, family: Family::Homogeneous, cv: 0.0, n: if q { 100 } else { 200 }, rho: 0.9, p: 0.1, recurrent: true, train_lengths: vec![train], tau_factor: 1.0 };
-        let arms = |c: &Condition| -> Vec<Condition> { vec![c.clone(), Condition { family: hf, cv: hcv, ..c.clone() }] };
+        let base = Condition {
+            kind,
+            family: Family::Homogeneous,
+            cv: 0.0,
+            n: if q { 100 } else { 200 },
+            rho: 0.9,
+            p: 0.1,
+            recurrent: true,
+            train_lengths: vec![train],
+            tau_factor: 1.0,
+        };
+        let arms =
+            |c: &Condition| -> Vec<Condition> { vec![c.clone(), Condition { family: hf, cv: hcv, ..c.clone() }] };
         match opts.study {
             Study::Profiles => {
                 out.push(base.clone());
@@ -358,7 +385,8 @@ pub fn conditions(opts: &Options) -> Vec<Condition> {
                 }
             }
             Study::Robustness => {
-                let rhos: &[f64] = if q { &[0.0, 0.5, 0.9, 2.0, 3.0] } else { &[0.0, 0.25, 0.5, 0.9, 1.2, 1.5, 2.0, 3.0] };
+                let rhos: &[f64] =
+                    if q { &[0.0, 0.5, 0.9, 2.0, 3.0] } else { &[0.0, 0.25, 0.5, 0.9, 1.2, 1.5, 2.0, 3.0] };
                 for &rho in rhos {
                     out.extend(arms(&Condition { rho, ..base.clone() }));
                 }
@@ -387,7 +415,8 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     // results never depend on the thread count (jobs are parallel instead).
     faer::set_global_parallelism(faer::Par::Seq);
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     let conds = conditions(opts);
     let task_ids: Vec<usize> = (0..bank().len()).collect();
@@ -426,7 +455,15 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
             })
             .collect();
         let last = rows.last().map_or(0.0, |r| r.mean_capacity);
-        progress.finished(&format!("{} N={} {} ρ={} p={}{} seed {seed}: mean capacity {last:.3}", cond.kind.name(), cond.n, cond.arm(), cond.rho, cond.p, if cond.recurrent { "" } else { " no-rec" }));
+        progress.finished(&format!(
+            "{} N={} {} ρ={} p={}{} seed {seed}: mean capacity {last:.3}",
+            cond.kind.name(),
+            cond.n,
+            cond.arm(),
+            cond.rho,
+            cond.p,
+            if cond.recurrent { "" } else { " no-rec" }
+        ));
         Ok(rows)
     });
     progress.finish();
@@ -498,15 +535,23 @@ pub fn aggregate(conds: &[Condition], rows: &[ResultRow]) -> Vec<Aggregate> {
             if mine.is_empty() {
                 continue;
             }
-            let base: Vec<&ResultRow> = rows.iter().filter(|r| r.condition.is_baseline() && r.condition.setting() == c.setting() && r.train_length == len).collect();
+            let base: Vec<&ResultRow> = rows
+                .iter()
+                .filter(|r| r.condition.is_baseline() && r.condition.setting() == c.setting() && r.train_length == len)
+                .collect();
             let means: Vec<f64> = mine.iter().map(|r| r.mean_capacity).collect();
             let k = mine[0].capacities.len();
-            let per_task: Vec<f64> = (0..k).map(|j| mine.iter().map(|r| r.capacities[j]).sum::<f64>() / mine.len() as f64).collect();
+            let per_task: Vec<f64> =
+                (0..k).map(|j| mine.iter().map(|r| r.capacities[j]).sum::<f64>() / mine.len() as f64).collect();
             let (delta, p_value, improved) = if base.is_empty() || c.is_baseline() {
                 (f64::NAN, f64::NAN, (f64::NAN, f64::NAN))
             } else {
-                let d: Vec<f64> = mine.iter().filter_map(|r| base.iter().find(|b| b.seed == r.seed).map(|b| r.mean_capacity - b.mean_capacity)).collect();
-                let base_task: Vec<f64> = (0..k).map(|j| base.iter().map(|r| r.capacities[j]).sum::<f64>() / base.len() as f64).collect();
+                let d: Vec<f64> = mine
+                    .iter()
+                    .filter_map(|r| base.iter().find(|b| b.seed == r.seed).map(|b| r.mean_capacity - b.mean_capacity))
+                    .collect();
+                let base_task: Vec<f64> =
+                    (0..k).map(|j| base.iter().map(|r| r.capacities[j]).sum::<f64>() / base.len() as f64).collect();
                 let up = per_task.iter().zip(&base_task).filter(|(a, b)| *a - *b > 0.01).count() as f64 / k as f64;
                 let down = per_task.iter().zip(&base_task).filter(|(a, b)| *b - *a > 0.01).count() as f64 / k as f64;
                 (d.iter().sum::<f64>() / d.len().max(1) as f64, paired_t_p(&d), (up, down))
@@ -521,7 +566,13 @@ pub fn aggregate(conds: &[Condition], rows: &[ResultRow]) -> Vec<Aggregate> {
                 p_value,
                 improved,
                 per_task,
-                costs: (avg(&|r| r.spikes_per_neuron_sample), avg(&|r| r.macs_per_sample), avg(&|r| r.readout_flop), avg(&|r| r.tau.1), avg(&|r| r.tau.2)),
+                costs: (
+                    avg(&|r| r.spikes_per_neuron_sample),
+                    avg(&|r| r.macs_per_sample),
+                    avg(&|r| r.readout_flop),
+                    avg(&|r| r.tau.1),
+                    avg(&|r| r.tau.2),
+                ),
             });
         }
     }
@@ -588,7 +639,12 @@ fn category_table(aggs: &[&Aggregate], label: &dyn Fn(&Aggregate) -> String) -> 
     for a in aggs {
         let _ = write!(t, "| {} | {} |", a.condition.kind.name(), label(a));
         for c in cats {
-            let v: Vec<f64> = bank().iter().zip(&a.per_task).filter(|(task, _)| task.operator.category() == c).map(|(_, &v)| v).collect();
+            let v: Vec<f64> = bank()
+                .iter()
+                .zip(&a.per_task)
+                .filter(|(task, _)| task.operator.category() == c)
+                .map(|(_, &v)| v)
+                .collect();
             let _ = write!(t, " {:.3} |", v.iter().sum::<f64>() / v.len().max(1) as f64);
         }
         t.push('\n');
@@ -632,7 +688,20 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
     for a in &aggs {
         let c = &a.condition;
         for (task, v) in bank().iter().zip(&a.per_task) {
-            let _ = writeln!(tcsv, "{},{},{},{},{},{},{},{},{},{}", c.kind.name(), c.arm(), c.n, c.rho, c.p, c.recurrent, a.train_length, task.name, task.operator.category(), v);
+            let _ = writeln!(
+                tcsv,
+                "{},{},{},{},{},{},{},{},{},{}",
+                c.kind.name(),
+                c.arm(),
+                c.n,
+                c.rho,
+                c.p,
+                c.recurrent,
+                a.train_length,
+                task.name,
+                task.operator.category(),
+                v
+            );
         }
     }
     write_atomic(&out.join("tasks.csv"), tcsv.as_bytes())?;
@@ -663,7 +732,12 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 let mut series = Vec::new();
                 let homog = aggs.iter().find(|a| a.condition.kind == kind && a.condition.is_baseline());
                 for family in [Family::Uniform, Family::Normal, Family::Gamma, Family::LogNormal, Family::LogUniform] {
-                    let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && a.condition.family == family && a.condition.tau_factor == 1.0).collect();
+                    let pts: Vec<&Aggregate> = aggs
+                        .iter()
+                        .filter(|a| {
+                            a.condition.kind == kind && a.condition.family == family && a.condition.tau_factor == 1.0
+                        })
+                        .collect();
                     let mut s = Series { name: family.name().into(), points: Vec::new(), band: Some(Vec::new()) };
                     if let Some(h) = homog {
                         s.points.push((0.0, h.mean.0));
@@ -676,7 +750,12 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                     series.push(s);
                 }
                 let title = format!("{} network: mean capacity over {} tasks vs τ CV", kind.name(), bank().len());
-                let chart = Chart { title: &title, x_label: "coefficient of variation of τ (0 = homogeneous)", y_label: "mean capacity", x_scale: Scale::Linear };
+                let chart = Chart {
+                    title: &title,
+                    x_label: "coefficient of variation of τ (0 = homogeneous)",
+                    y_label: "mean capacity",
+                    x_scale: Scale::Linear,
+                };
                 plot::line_chart(&out.join(format!("profiles_{}", kind.name())), &chart, &series).map_err(io_err)?;
             }
             // The profiles themselves at CV 0.5 (mean 5 ms), 20 000 draws each.
@@ -684,10 +763,22 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 .iter()
                 .map(|&f| {
                     let p = Profile { family: f, mean_ms: 5.0, cv: 0.5 };
-                    (f.name().to_string(), p.sample_clipped(20000, 1.0, &mut crate::rng::stream_rng(0, crate::rng::Stream::Auxiliary, [f as u64, 0, 0])))
+                    (
+                        f.name().to_string(),
+                        p.sample_clipped(
+                            20000,
+                            1.0,
+                            &mut crate::rng::stream_rng(0, crate::rng::Stream::Auxiliary, [f as u64, 0, 0]),
+                        ),
+                    )
                 })
                 .collect();
-            let chart = Chart { title: "τ profiles at mean 5 ms, CV 0.5 (clipped at Δt = 1 ms)", x_label: "τ (ms)", y_label: "density", x_scale: Scale::Linear };
+            let chart = Chart {
+                title: "τ profiles at mean 5 ms, CV 0.5 (clipped at Δt = 1 ms)",
+                x_label: "τ (ms)",
+                y_label: "density",
+                x_scale: Scale::Linear,
+            };
             plot::histogram(&out.join("tau_profiles"), &chart, &samples, 60, true, &[]).map_err(io_err)?;
         }
         Study::Size => {
@@ -697,7 +788,8 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
             md.push_str(&table(&at_max, "N", &|a| a.condition.n.to_string()));
             md.push_str("\nMean capacity by training length (rows) and N (columns), homogeneous / heterogeneous:\n\n");
             for &kind in &opts.networks {
-                let mut ns: Vec<usize> = aggs.iter().filter(|a| a.condition.kind == kind).map(|a| a.condition.n).collect();
+                let mut ns: Vec<usize> =
+                    aggs.iter().filter(|a| a.condition.kind == kind).map(|a| a.condition.n).collect();
                 ns.dedup();
                 let mut lens: Vec<usize> = aggs.iter().map(|a| a.train_length).collect();
                 lens.sort_unstable();
@@ -712,7 +804,16 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 for &l in &lens {
                     let _ = write!(md, "| {l} |");
                     for &n in &ns {
-                        let get = |hom: bool| aggs.iter().find(|a| a.condition.kind == kind && a.condition.n == n && a.train_length == l && (a.condition.family == Family::Homogeneous) == hom).map_or(f64::NAN, |a| a.mean.0);
+                        let get = |hom: bool| {
+                            aggs.iter()
+                                .find(|a| {
+                                    a.condition.kind == kind
+                                        && a.condition.n == n
+                                        && a.train_length == l
+                                        && (a.condition.family == Family::Homogeneous) == hom
+                                })
+                                .map_or(f64::NAN, |a| a.mean.0)
+                        };
                         let _ = write!(md, " {:.3} / {:.3} |", get(true), get(false));
                     }
                     md.push('\n');
@@ -721,7 +822,10 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 let series: Vec<Series> = [true, false]
                     .iter()
                     .map(|&hom| {
-                        let pts: Vec<&&Aggregate> = at_max.iter().filter(|a| a.condition.kind == kind && (a.condition.family == Family::Homogeneous) == hom).collect();
+                        let pts: Vec<&&Aggregate> = at_max
+                            .iter()
+                            .filter(|a| a.condition.kind == kind && (a.condition.family == Family::Homogeneous) == hom)
+                            .collect();
                         Series {
                             name: pts.first().map_or(String::new(), |a| a.condition.arm()),
                             points: pts.iter().map(|a| (a.condition.n as f64, a.mean.0)).collect(),
@@ -730,32 +834,61 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                     })
                     .collect();
                 let title = format!("{} network: mean capacity vs N (T_train = {maxlen})", kind.name());
-                let chart = Chart { title: &title, x_label: "neurons N", y_label: "mean capacity", x_scale: Scale::Log10 };
+                let chart =
+                    Chart { title: &title, x_label: "neurons N", y_label: "mean capacity", x_scale: Scale::Log10 };
                 plot::line_chart(&out.join(format!("size_{}", kind.name())), &chart, &series).map_err(io_err)?;
                 let mut series = Vec::new();
                 for &n in &ns {
                     for hom in [true, false] {
-                        let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && a.condition.n == n && (a.condition.family == Family::Homogeneous) == hom).collect();
+                        let pts: Vec<&Aggregate> = aggs
+                            .iter()
+                            .filter(|a| {
+                                a.condition.kind == kind
+                                    && a.condition.n == n
+                                    && (a.condition.family == Family::Homogeneous) == hom
+                            })
+                            .collect();
                         if n == ns[0] || n == ns[ns.len() / 2] || n == ns[ns.len() - 1] {
-                            series.push(Series { name: format!("N={n} {}", if hom { "homog." } else { "hetero." }), points: pts.iter().map(|a| (a.train_length as f64, a.mean.0)).collect(), band: None });
+                            series.push(Series {
+                                name: format!("N={n} {}", if hom { "homog." } else { "hetero." }),
+                                points: pts.iter().map(|a| (a.train_length as f64, a.mean.0)).collect(),
+                                band: None,
+                            });
                         }
                     }
                 }
                 let title = format!("{} network: mean capacity vs training length", kind.name());
-                let chart = Chart { title: &title, x_label: "training samples", y_label: "mean capacity", x_scale: Scale::Log10 };
+                let chart = Chart {
+                    title: &title,
+                    x_label: "training samples",
+                    y_label: "mean capacity",
+                    x_scale: Scale::Log10,
+                };
                 plot::line_chart(&out.join(format!("data_{}", kind.name())), &chart, &series).map_err(io_err)?;
             }
         }
         Study::Robustness => {
-            md.push_str(&table(&all, "setting", &|a| if !a.condition.recurrent { "recurrence removed".into() } else { format!("ρ={} p={}", a.condition.rho, a.condition.p) }));
+            md.push_str(&table(&all, "setting", &|a| {
+                if !a.condition.recurrent {
+                    "recurrence removed".into()
+                } else {
+                    format!("ρ={} p={}", a.condition.rho, a.condition.p)
+                }
+            }));
             for &kind in &opts.networks {
-                for (what, stem, log) in [("spectral radius ρ (p = 0.1)", "rho", false), ("connection probability p (ρ = 0.9)", "p", true)] {
+                for (what, stem, log) in
+                    [("spectral radius ρ (p = 0.1)", "rho", false), ("connection probability p (ρ = 0.9)", "p", true)]
+                {
                     let series: Vec<Series> = [true, false]
                         .iter()
                         .map(|&hom| {
                             let pts: Vec<&Aggregate> = aggs
                                 .iter()
-                                .filter(|a| a.condition.kind == kind && a.condition.recurrent && (a.condition.family == Family::Homogeneous) == hom)
+                                .filter(|a| {
+                                    a.condition.kind == kind
+                                        && a.condition.recurrent
+                                        && (a.condition.family == Family::Homogeneous) == hom
+                                })
                                 .filter(|a| if stem == "rho" { a.condition.p == 0.1 } else { a.condition.rho == 0.9 })
                                 .collect();
                             let x = |a: &Aggregate| if stem == "rho" { a.condition.rho } else { a.condition.p };
@@ -767,8 +900,14 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                         })
                         .collect();
                     let title = format!("{} network: mean capacity vs {what}", kind.name());
-                    let chart = Chart { title: &title, x_label: what, y_label: "mean capacity", x_scale: if log { Scale::Log10 } else { Scale::Linear } };
-                    plot::line_chart(&out.join(format!("robustness_{stem}_{}", kind.name())), &chart, &series).map_err(io_err)?;
+                    let chart = Chart {
+                        title: &title,
+                        x_label: what,
+                        y_label: "mean capacity",
+                        x_scale: if log { Scale::Log10 } else { Scale::Linear },
+                    };
+                    plot::line_chart(&out.join(format!("robustness_{stem}_{}", kind.name())), &chart, &series)
+                        .map_err(io_err)?;
                 }
             }
         }
@@ -779,12 +918,24 @@ pub fn write_outputs(opts: &Options, conds: &[Condition], rows: &[ResultRow]) ->
                 let series: Vec<Series> = [true, false]
                     .iter()
                     .map(|&hom| {
-                        let pts: Vec<&Aggregate> = aggs.iter().filter(|a| a.condition.kind == kind && (a.condition.family == Family::Homogeneous) == hom).collect();
-                        Series { name: pts.first().map_or(String::new(), |a| a.condition.arm()), points: pts.iter().map(|a| (a.costs.1, a.mean.0)).collect(), band: None }
+                        let pts: Vec<&Aggregate> = aggs
+                            .iter()
+                            .filter(|a| a.condition.kind == kind && (a.condition.family == Family::Homogeneous) == hom)
+                            .collect();
+                        Series {
+                            name: pts.first().map_or(String::new(), |a| a.condition.arm()),
+                            points: pts.iter().map(|a| (a.costs.1, a.mean.0)).collect(),
+                            band: None,
+                        }
                     })
                     .collect();
                 let title = format!("{} network: mean capacity vs operations per sample", kind.name());
-                let chart = Chart { title: &title, x_label: "multiply–accumulates per input sample", y_label: "mean capacity", x_scale: Scale::Log10 };
+                let chart = Chart {
+                    title: &title,
+                    x_label: "multiply–accumulates per input sample",
+                    y_label: "mean capacity",
+                    x_scale: Scale::Log10,
+                };
                 plot::line_chart(&out.join(format!("cost_{}", kind.name())), &chart, &series).map_err(io_err)?;
             }
         }
@@ -816,7 +967,14 @@ fn skew_table(rows: &[ResultRow]) -> String {
         for s in seeds {
             let pick = |skewed: bool| -> Vec<f64> {
                 rows.iter()
-                    .filter(|r| r.seed == s && r.condition.kind == kind && r.condition.family != Family::Homogeneous && r.condition.family.skewed() == skewed && r.condition.tau_factor == 1.0 && (r.condition.cv * 1e6) as u64 == cvk)
+                    .filter(|r| {
+                        r.seed == s
+                            && r.condition.kind == kind
+                            && r.condition.family != Family::Homogeneous
+                            && r.condition.family.skewed() == skewed
+                            && r.condition.tau_factor == 1.0
+                            && (r.condition.cv * 1e6) as u64 == cvk
+                    })
                     .map(|r| r.mean_capacity)
                     .collect()
             };
@@ -832,7 +990,15 @@ fn skew_table(rows: &[ResultRow]) -> String {
         if d.is_empty() {
             continue;
         }
-        let _ = writeln!(t, "| {} | {cv} | {:.4} | {:.4} | {:+.4} | {} |", kind.name(), mean_std(&sk).0, mean_std(&sy).0, mean_std(&d).0, fmt_p(paired_t_p(&d)));
+        let _ = writeln!(
+            t,
+            "| {} | {cv} | {:.4} | {:.4} | {:+.4} | {} |",
+            kind.name(),
+            mean_std(&sk).0,
+            mean_std(&sy).0,
+            mean_std(&d).0,
+            fmt_p(paired_t_p(&d))
+        );
     }
     t
 }
@@ -860,7 +1026,15 @@ fn cost_table(aggs: &[&Aggregate]) -> String {
 /// reaches it, and the cost ratios there (largest training length).
 fn matched_size_text(aggs: &[Aggregate], kind: Kind) -> String {
     let maxlen = aggs.iter().map(|a| a.train_length).max().unwrap_or(0);
-    let pick = |hom: bool| -> Vec<&Aggregate> { aggs.iter().filter(|a| a.condition.kind == kind && a.train_length == maxlen && (a.condition.family == Family::Homogeneous) == hom).collect() };
+    let pick = |hom: bool| -> Vec<&Aggregate> {
+        aggs.iter()
+            .filter(|a| {
+                a.condition.kind == kind
+                    && a.train_length == maxlen
+                    && (a.condition.family == Family::Homogeneous) == hom
+            })
+            .collect()
+    };
     let (homs, hets) = (pick(true), pick(false));
     let mut t = format!("\nMatched performance, {} (training length {maxlen}): for each homogeneous N, the heterogeneous N reaching the same mean capacity (log-linear interpolation between sizes; ≤ when the smallest heterogeneous network already reaches it) and the cost of each at that point (spikes per sample summed over the network):\n\n| homog. N | capacity | hetero. N matching | size ratio | MACs/sample homog. → hetero. | spikes/sample homog. → hetero. | readout FLOP homog. → hetero. |\n|---|---|---|---|---|---|---|\n", kind.name());
     for h in &homs {
@@ -928,7 +1102,17 @@ mod tests {
     use super::*;
 
     fn small(kind: Kind, family: Family) -> Condition {
-        Condition { kind, family, cv: 1.0, n: 40, rho: 0.9, p: 0.2, recurrent: true, train_lengths: vec![300], tau_factor: 1.0 }
+        Condition {
+            kind,
+            family,
+            cv: 1.0,
+            n: 40,
+            rho: 0.9,
+            p: 0.2,
+            recurrent: true,
+            train_lengths: vec![300],
+            tau_factor: 1.0,
+        }
     }
 
     const SPLIT: Split = Split { washout: 120, train: 300, val: 100, test: 200 };
@@ -945,7 +1129,8 @@ mod tests {
     #[test]
     fn shared_states_give_the_same_scores_as_single_tasks() {
         let c = small(Kind::Rate, Family::Gamma);
-        let ids: Vec<usize> = (0..bank().len()).filter(|&i| bank()[i].stimulus == tasks::StimulusKind::Ou).take(12).collect();
+        let ids: Vec<usize> =
+            (0..bank().len()).filter(|&i| bank()[i].stimulus == tasks::StimulusKind::Ou).take(12).collect();
         let all = evaluate(&c, 2, SPLIT, &ids).unwrap();
         for (k, &i) in ids.iter().enumerate().step_by(5) {
             let one = evaluate(&c, 2, SPLIT, &[i]).unwrap();

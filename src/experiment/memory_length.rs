@@ -47,12 +47,26 @@ pub struct Options {
 impl Options {
     /// The default sweep: every length, 5 seeds, 1000 generations, six τ values.
     pub fn full(out: PathBuf) -> Self {
-        Self { lengths: DEFAULT_LENGTHS.to_vec(), seeds: 5, generations: 1000, taus_ms: DEFAULT_TAUS_MS.to_vec(), final_episodes: 1000, out }
+        Self {
+            lengths: DEFAULT_LENGTHS.to_vec(),
+            seeds: 5,
+            generations: 1000,
+            taus_ms: DEFAULT_TAUS_MS.to_vec(),
+            final_episodes: 1000,
+            out,
+        }
     }
 
     /// A reduced sweep for smoke tests (a few minutes on 2 cores).
     pub fn quick(out: PathBuf) -> Self {
-        Self { lengths: vec![1, 3, 5, 10], seeds: 2, generations: 200, taus_ms: vec![5.0, 20.0, 80.0], final_episodes: 200, out }
+        Self {
+            lengths: vec![1, 3, 5, 10],
+            seeds: 2,
+            generations: 200,
+            taus_ms: vec![5.0, 20.0, 80.0],
+            final_episodes: 200,
+            out,
+        }
     }
 }
 
@@ -164,7 +178,8 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<Result
 /// Runs the whole sweep on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     let arms = arms(&opts.taus_ms);
     // Longest episodes first, so the slowest jobs do not start last.
@@ -181,7 +196,10 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let progress = JobProgress::new(jobs.len(), "memory-length");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(l, arm, seed)| {
         let row = run_job(opts, *l, arm, *seed)?;
-        progress.finished(&format!("L={l} {} seed {seed}: centre {:.3} after {} generations", arm.name, row.centre_reward, row.generations_used));
+        progress.finished(&format!(
+            "L={l} {} seed {seed}: centre {:.3} after {} generations",
+            arm.name, row.centre_reward, row.generations_used
+        ));
         Ok(row)
     })
     .into_iter()
@@ -268,7 +286,8 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     write_atomic(&out.join("results.md"), md.as_bytes())?;
 
     let series = |arm: &Arm, label: String| -> Series {
-        let stats: Vec<(f64, (f64, f64))> = lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, |r| r.centre_reward))).collect();
+        let stats: Vec<(f64, (f64, f64))> =
+            lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, |r| r.centre_reward))).collect();
         Series {
             name: label,
             points: stats.iter().map(|(l, (m, _))| (*l, *m)).collect(),
@@ -285,10 +304,28 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     if let Some(a) = weight20 {
         main.push(series(a, "weight mode (homogeneous neurons, τ = 20 ms)".into()));
     }
-    let chart = Chart { title: "bsuite memory_length: centre reward vs memory length", x_label: "memory length L", y_label: "reward", x_scale: Scale::Linear };
+    let chart = Chart {
+        title: "bsuite memory_length: centre reward vs memory length",
+        x_label: "memory length L",
+        y_label: "reward",
+        x_scale: Scale::Linear,
+    };
     plot::line_chart(&out.join("reward_vs_length"), &chart, &main).map_err(plot_err)?;
-    let sweep: Vec<Series> = arms.iter().map(|a| series(a, if a.mode == "neuron" { "neuron mode".into() } else { format!("weight mode, τ = {} ms", a.tau_ms) })).collect();
-    let chart = Chart { title: "Homogeneous τ sweep (weight mode) vs neuron mode", x_label: "memory length L", y_label: "reward", x_scale: Scale::Linear };
+    let sweep: Vec<Series> = arms
+        .iter()
+        .map(|a| {
+            series(
+                a,
+                if a.mode == "neuron" { "neuron mode".into() } else { format!("weight mode, τ = {} ms", a.tau_ms) },
+            )
+        })
+        .collect();
+    let chart = Chart {
+        title: "Homogeneous τ sweep (weight mode) vs neuron mode",
+        x_label: "memory length L",
+        y_label: "reward",
+        x_scale: Scale::Linear,
+    };
     plot::line_chart(&out.join("tau_sweep"), &chart, &sweep).map_err(plot_err)?;
 
     // Learned τ of the neuron-mode runs, pooled over seeds, per length.
@@ -309,12 +346,26 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
             }
             let title = format!("Learned τ, neuron mode, L = {l}");
             let chart = Chart { title: &title, x_label: "τ (ms)", y_label: "count", x_scale: Scale::Linear };
-            plot::histogram(&out.join(format!("tau_L{l:02}")), &chart, &[(format!("L = {l}"), taus.clone())], 40, false, &[]).map_err(plot_err)?;
+            plot::histogram(
+                &out.join(format!("tau_L{l:02}")),
+                &chart,
+                &[(format!("L = {l}"), taus.clone())],
+                40,
+                false,
+                &[],
+            )
+            .map_err(plot_err)?;
             by_length.push((l, taus));
         }
-        let pick: Vec<(String, Vec<f64>)> = pick_spread(&by_length, 4).into_iter().map(|(l, t)| (format!("L = {l}"), t)).collect();
+        let pick: Vec<(String, Vec<f64>)> =
+            pick_spread(&by_length, 4).into_iter().map(|(l, t)| (format!("L = {l}"), t)).collect();
         if !pick.is_empty() {
-            let chart = Chart { title: "Learned τ by memory length (neuron mode)", x_label: "τ (ms)", y_label: "density", x_scale: Scale::Linear };
+            let chart = Chart {
+                title: "Learned τ by memory length (neuron mode)",
+                x_label: "τ (ms)",
+                y_label: "density",
+                x_scale: Scale::Linear,
+            };
             plot::histogram(&out.join("tau_by_length"), &chart, &pick, 40, true, &[]).map_err(plot_err)?;
         }
     }

@@ -27,8 +27,12 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_SIZES: &[usize] = &[4096, 8192, 16384, 32768];
 
 /// Paper A Table 3: (size, MNIST neuron, MNIST weight, FMNIST neuron, FMNIST weight), in %.
-pub const PAPER_TABLE3: &[(usize, f64, f64, f64, f64)] =
-    &[(4096, 80.96, 78.66, 76.35, 48.33), (8192, 85.64, 88.69, 77.64, 58.15), (16384, 88.89, 90.59, 79.31, 80.41), (32768, 90.84, 91.29, 80.90, 81.22)];
+pub const PAPER_TABLE3: &[(usize, f64, f64, f64, f64)] = &[
+    (4096, 80.96, 78.66, 76.35, 48.33),
+    (8192, 85.64, 88.69, 77.64, 58.15),
+    (16384, 88.89, 90.59, 79.31, 80.41),
+    (32768, 90.84, 91.29, 80.90, 81.22),
+];
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -52,12 +56,28 @@ pub struct Options {
 impl Options {
     /// The default study: both datasets, the four sizes, 1 seed, 300 generations.
     pub fn full(out: PathBuf) -> Self {
-        Self { datasets: vec![DatasetName::Mnist, DatasetName::FashionMnist], sizes: DEFAULT_SIZES.to_vec(), seeds: 1, generations: 300, test_every: 10, data_dir: None, out }
+        Self {
+            datasets: vec![DatasetName::Mnist, DatasetName::FashionMnist],
+            sizes: DEFAULT_SIZES.to_vec(),
+            seeds: 1,
+            generations: 300,
+            test_every: 10,
+            data_dir: None,
+            out,
+        }
     }
 
     /// A reduced study (a few minutes): MNIST, the smallest size, 30 generations.
     pub fn quick(out: PathBuf) -> Self {
-        Self { datasets: vec![DatasetName::Mnist], sizes: vec![4096], seeds: 1, generations: 30, test_every: 10, data_dir: None, out }
+        Self {
+            datasets: vec![DatasetName::Mnist],
+            sizes: vec![4096],
+            seeds: 1,
+            generations: 30,
+            test_every: 10,
+            data_dir: None,
+            out,
+        }
     }
 }
 
@@ -97,8 +117,15 @@ pub struct ResultRow {
 }
 
 /// The configuration of one run.
-pub fn job_config(opts: &Options, dataset: DatasetName, size: usize, arm: &str, seed: u64) -> Result<Config, TrainError> {
-    let (preset, hidden) = if arm == "neuron" { ("mnist-neuron-4096", size / 4) } else { ("mnist-weight-3970", weight_hidden(size)) };
+pub fn job_config(
+    opts: &Options,
+    dataset: DatasetName,
+    size: usize,
+    arm: &str,
+    seed: u64,
+) -> Result<Config, TrainError> {
+    let (preset, hidden) =
+        if arm == "neuron" { ("mnist-neuron-4096", size / 4) } else { ("mnist-weight-3970", weight_hidden(size)) };
     let mut t = ConfigTree::load(preset).map_err(|e| TrainError::Config(e.to_string()))?;
     for set in [
         format!("env.name={dataset}"),
@@ -121,7 +148,14 @@ fn job_dir(out: &Path, dataset: DatasetName, size: usize, arm: &str, seed: u64) 
 /// Runs (or continues) one job and returns its row; `result.json` marks it done at its number
 /// of generations (asking for more continues the run from its checkpoint, bit-identical to a
 /// straight run).
-fn run_job(opts: &Options, data: &Dataset, dataset: DatasetName, size: usize, arm: &str, seed: u64) -> Result<ResultRow, TrainError> {
+fn run_job(
+    opts: &Options,
+    data: &Dataset,
+    dataset: DatasetName,
+    size: usize,
+    arm: &str,
+    seed: u64,
+) -> Result<ResultRow, TrainError> {
     let dir = job_dir(&opts.out, dataset, size, arm, seed);
     let result_path = dir.join("result.json");
     if let Ok(text) = std::fs::read_to_string(&result_path) {
@@ -154,14 +188,17 @@ fn run_job(opts: &Options, data: &Dataset, dataset: DatasetName, size: usize, ar
 /// Runs the whole study on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if let Some(bad) = opts.sizes.iter().find(|&&s| s < 4 || s % 4 != 0) {
-        return Err(TrainError::Config(format!("--sizes {bad}: a size is a number of neuron parameters, a positive multiple of 4")));
+        return Err(TrainError::Config(format!(
+            "--sizes {bad}: a size is a number of neuron parameters, a positive multiple of 4"
+        )));
     }
     let mut data = Vec::new();
     for &d in &opts.datasets {
         data.push(crate::data::load(d, opts.data_dir.as_deref()).map_err(|e| TrainError::Config(e.to_string()))?);
     }
     if writes_files() {
-        std::fs::create_dir_all(&opts.out).map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out)
+            .map_err(|e| crate::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
     }
     // Smallest networks first: an interrupted study then has its cheapest rows complete (it
     // resumes from result.json and the runs' checkpoints).
@@ -181,7 +218,12 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |&(d, size, arm, seed)| {
         let dataset = opts.datasets[d];
         let row = run_job(opts, &data[d], dataset, size, arm, seed)?;
-        progress.finished(&format!("{dataset} {arm} {size} seed {seed}: test accuracy {:.2} % after {} generations ({:.0} s)", 100.0 * row.test_accuracy, row.generations, row.wall_s));
+        progress.finished(&format!(
+            "{dataset} {arm} {size} seed {seed}: test accuracy {:.2} % after {} generations ({:.0} s)",
+            100.0 * row.test_accuracy,
+            row.generations,
+            row.wall_s
+        ));
         Ok(row)
     })
     .into_iter()
@@ -209,7 +251,11 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
     let out = &opts.out;
     let mut csv = String::from("dataset,arm,size,hidden,parameters,seed,test_accuracy,generations,wall_s\n");
     for r in rows {
-        let _ = writeln!(csv, "{},{},{},{},{},{},{},{},{:.1}", r.dataset, r.arm, r.size, r.hidden, r.parameters, r.seed, r.test_accuracy, r.generations, r.wall_s);
+        let _ = writeln!(
+            csv,
+            "{},{},{},{},{},{},{},{},{:.1}",
+            r.dataset, r.arm, r.size, r.hidden, r.parameters, r.seed, r.test_accuracy, r.generations, r.wall_s
+        );
     }
     write_atomic(&out.join("results.csv"), csv.as_bytes())?;
 
@@ -218,7 +264,11 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
     sizes.dedup();
     let seeds = rows.iter().map(|r| r.seed).max().map_or(0, |s| s + 1);
     let cell = |d: &str, size: usize, arm: &str| -> String {
-        let v: Vec<f64> = rows.iter().filter(|r| r.dataset == d && r.size == size && r.arm == arm).map(|r| 100.0 * r.test_accuracy).collect();
+        let v: Vec<f64> = rows
+            .iter()
+            .filter(|r| r.dataset == d && r.size == size && r.arm == arm)
+            .map(|r| 100.0 * r.test_accuracy)
+            .collect();
         let ours = match v.len() {
             0 => "–".to_string(),
             1 => format!("{:.2}", v[0]),
@@ -230,7 +280,8 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
         let p = paper(size, d, arm).map_or("–".to_string(), |p| format!("{p:.2}"));
         format!("{ours} ({p})")
     };
-    let params = |size: usize, arm: &str| rows.iter().find(|r| r.size == size && r.arm == arm).map_or(0, |r| r.parameters);
+    let params =
+        |size: usize, arm: &str| rows.iter().find(|r| r.size == size && r.arm == arm).map_or(0, |r| r.parameters);
     let mut md = format!(
         "Test accuracy (%) of the final centre on the whole test set after {} generations (pop 256, batch 1024, 4 steps per image), \
          {seeds} seed(s); Paper A's Table 3 in parentheses. `neuron`: fixed random weights, τ, v_th, v_rest, R of the hidden neurons searched; \
@@ -263,22 +314,35 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
         for &size in &sizes {
             for arm in ["neuron", "weight"] {
                 let histories: Vec<Vec<AccuracyRow>> = (0..seeds)
-                    .filter_map(|s| read_accuracy(&job_dir(out, dataset, size, arm, s).join("accuracy.csv"), u64::MAX).ok())
+                    .filter_map(|s| {
+                        read_accuracy(&job_dir(out, dataset, size, arm, s).join("accuracy.csv"), u64::MAX).ok()
+                    })
                     .filter(|h| !h.is_empty())
                     .collect();
                 if histories.is_empty() {
                     continue;
                 }
                 let n = histories.iter().map(|h| h.len()).min().unwrap_or(0);
-                let mean_at = |i: usize, f: fn(&AccuracyRow) -> f64| histories.iter().map(|h| f(&h[i])).sum::<f64>() / histories.len() as f64;
+                let mean_at = |i: usize, f: fn(&AccuracyRow) -> f64| {
+                    histories.iter().map(|h| f(&h[i])).sum::<f64>() / histories.len() as f64
+                };
                 let gens = |i: usize| histories[0][i].generation as f64;
                 let label = format!("{arm} {} params", params(size, arm));
-                curves.push(Series { name: label.clone(), points: (0..n).map(|i| (gens(i), 100.0 * mean_at(i, |r| r.test_accuracy))).collect(), band: None });
-                silent.push(Series { name: label, points: (0..n).map(|i| (gens(i), mean_at(i, |r| r.silent_fraction))).collect(), band: None });
+                curves.push(Series {
+                    name: label.clone(),
+                    points: (0..n).map(|i| (gens(i), 100.0 * mean_at(i, |r| r.test_accuracy))).collect(),
+                    band: None,
+                });
+                silent.push(Series {
+                    name: label,
+                    points: (0..n).map(|i| (gens(i), mean_at(i, |r| r.silent_fraction))).collect(),
+                    band: None,
+                });
             }
         }
         let title = format!("{d}: test accuracy of the centre");
-        let chart = Chart { title: &title, x_label: "generation", y_label: "test accuracy (%)", x_scale: Scale::Linear };
+        let chart =
+            Chart { title: &title, x_label: "generation", y_label: "test accuracy (%)", x_scale: Scale::Linear };
         plot::line_chart(&out.join(format!("accuracy_{d}")), &chart, &curves).map_err(plot_err)?;
         let title = format!("{d}: fraction of silent hidden neurons (test set)");
         let chart = Chart { title: &title, x_label: "generation", y_label: "silent fraction", x_scale: Scale::Linear };
@@ -289,8 +353,14 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
                 let dir = job_dir(out, dataset, size, arm, 0);
                 if let Some(fig) = fig6_matrix(&dir)? {
                     let title = format!("{d} {arm}: spikes/step per class, generations {}", fig.generations);
-                    let chart = Chart { title: &title, x_label: "class 0-9 at each of the three generations", y_label: "recorded hidden neuron", x_scale: Scale::Linear };
-                    plot::heat_map(&out.join(format!("fig6_{d}_{arm}")), &chart, fig.rows, fig.cols, &fig.values).map_err(plot_err)?;
+                    let chart = Chart {
+                        title: &title,
+                        x_label: "class 0-9 at each of the three generations",
+                        y_label: "recorded hidden neuron",
+                        x_scale: Scale::Linear,
+                    };
+                    plot::heat_map(&out.join(format!("fig6_{d}_{arm}")), &chart, fig.rows, fig.cols, &fig.values)
+                        .map_err(plot_err)?;
                 }
             }
         }
@@ -314,7 +384,8 @@ fn fig6_matrix(dir: &Path) -> Result<Option<Fig6>, TrainError> {
         return Ok(None);
     }
     let (arrays, _) = crate::io::load_arrays(&path)?;
-    let neurons: Vec<usize> = arrays.get("neurons").map(|a| a.to_f64().iter().map(|&x| x as usize).collect()).unwrap_or_default();
+    let neurons: Vec<usize> =
+        arrays.get("neurons").map(|a| a.to_f64().iter().map(|&x| x as usize).collect()).unwrap_or_default();
     let history = read_rates(&path, u64::MAX, RateHistory { neurons, ..Default::default() })?;
     let e = history.generations.len();
     if e == 0 || history.neurons.is_empty() {
@@ -352,7 +423,10 @@ mod tests {
             let w = job_config(&opts, DatasetName::Mnist, size, "weight", 0).unwrap();
             assert_eq!(n.network.hidden * 4, size);
             let h = w.network.hidden;
-            assert_eq!(784 * h + h * 10, [3970, 7940, 16674, 33348][DEFAULT_SIZES.iter().position(|&s| s == size).unwrap()]);
+            assert_eq!(
+                784 * h + h * 10,
+                [3970, 7940, 16674, 33348][DEFAULT_SIZES.iter().position(|&s| s == size).unwrap()]
+            );
         }
         assert_eq!(weight_hidden(1600), 2);
     }

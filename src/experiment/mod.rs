@@ -71,8 +71,10 @@ impl JobProgress {
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = indicatif::ProgressBar::new(total as u64);
             bar.set_style(
-                indicatif::ProgressStyle::with_template(&format!("{what} {{bar:30.cyan/blue}} {{pos}}/{{len}} runs {{msg}} [{{elapsed_precise}}<{{eta_precise}}]"))
-                    .expect("valid template"),
+                indicatif::ProgressStyle::with_template(&format!(
+                    "{what} {{bar:30.cyan/blue}} {{pos}}/{{len}} runs {{msg}} [{{elapsed_precise}}<{{eta_precise}}]"
+                ))
+                .expect("valid template"),
             );
             bar
         });

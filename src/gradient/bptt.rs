@@ -162,7 +162,13 @@ impl Tape {
         self.step_with_reset_spike(p, x, surrogate, None)
     }
 
-    fn step_with_reset_spike(&mut self, p: &Params, x: &[f64], surrogate: Surrogate, reset_spikes: Option<&[f64]>) -> &[f64] {
+    fn step_with_reset_spike(
+        &mut self,
+        p: &Params,
+        x: &[f64],
+        surrogate: Surrogate,
+        reset_spikes: Option<&[f64]>,
+    ) -> &[f64] {
         let (n_in, n_h, n_o) = (p.inputs, p.hidden, p.outputs);
         let (hn, on) = (&p.hidden_neurons, &p.output_neurons);
         let t = self.steps;
@@ -195,7 +201,16 @@ impl Tape {
 
     fn clear(&mut self) {
         self.steps = 0;
-        for v in [&mut self.x, &mut self.i_h, &mut self.u_h, &mut self.s_h, &mut self.v_h_prev, &mut self.i_o, &mut self.v_o_prev, &mut self.v_o] {
+        for v in [
+            &mut self.x,
+            &mut self.i_h,
+            &mut self.u_h,
+            &mut self.s_h,
+            &mut self.v_h_prev,
+            &mut self.i_o,
+            &mut self.v_o_prev,
+            &mut self.v_o,
+        ] {
             v.clear();
         }
     }
@@ -217,7 +232,13 @@ pub fn forward(p: &Params, inputs: &[f64], surrogate: Surrogate, tape: &mut Tape
 
 /// As [`forward`]; when `reset_spikes` is given (steps × hidden), the reset uses those spikes
 /// instead of the current ones (the function whose exact gradient the detached Jacobian is).
-pub(crate) fn forward_with_reset_spikes(p: &Params, inputs: &[f64], surrogate: Surrogate, reset_spikes: Option<&[f64]>, tape: &mut Tape) {
+pub(crate) fn forward_with_reset_spikes(
+    p: &Params,
+    inputs: &[f64],
+    surrogate: Surrogate,
+    reset_spikes: Option<&[f64]>,
+    tape: &mut Tape,
+) {
     tape.begin(p);
     for x in inputs.chunks_exact(p.inputs) {
         tape.step_with_reset_spike(p, x, surrogate, reset_spikes);
@@ -226,7 +247,14 @@ pub(crate) fn forward_with_reset_spikes(p: &Params, inputs: &[f64], surrogate: S
 
 /// Adds to `grads` the gradient of a loss whose derivative with respect to every output
 /// potential is `dl_dvo` (steps × outputs), through the recorded tape.
-pub fn backward(p: &Params, tape: &Tape, dl_dvo: &[f64], surrogate: Surrogate, jacobian: Jacobian, grads: &mut Gradients) {
+pub fn backward(
+    p: &Params,
+    tape: &Tape,
+    dl_dvo: &[f64],
+    surrogate: Surrogate,
+    jacobian: Jacobian,
+    grads: &mut Gradients,
+) {
     let (n_in, n_h, n_o) = (p.inputs, p.hidden, p.outputs);
     let hn = &p.hidden_neurons;
     let on = &p.output_neurons;
@@ -349,7 +377,8 @@ mod tests {
         let (_, d) = loss(&tape, &c);
         let mut grads = Params::zeros(n_in, n_h, n_o);
         backward(&base, &tape, &d, sur, jacobian, &mut grads);
-        let analytic: Vec<(&str, Vec<f64>)> = grads.clone().named_vectors_mut().into_iter().map(|(n, v)| (n, v.clone())).collect();
+        let analytic: Vec<(&str, Vec<f64>)> =
+            grads.clone().named_vectors_mut().into_iter().map(|(n, v)| (n, v.clone())).collect();
         let eval = |p: &Params| -> f64 {
             let mut t = Tape::with_capacity(p, steps);
             forward_with_reset_spikes(p, &x, sur, frozen, &mut t);
@@ -368,7 +397,11 @@ mod tests {
                 minus.named_vectors_mut().into_iter().find(|(n, _)| n == name).unwrap().1[j] -= h;
                 let fd = (eval(&plus) - eval(&minus)) / (2.0 * h);
                 let rel = (g[j] - fd).abs() / fd.abs().max(g[j].abs()).max(1e-3);
-                assert!(rel < 1e-3, "{jacobian:?} {name}[{j}]: bptt {} vs finite difference {fd} (rel {rel:.2e})", g[j]);
+                assert!(
+                    rel < 1e-3,
+                    "{jacobian:?} {name}[{j}]: bptt {} vs finite difference {fd} (rel {rel:.2e})",
+                    g[j]
+                );
             }
         }
     }

@@ -34,7 +34,13 @@ pub struct ReinforceConfig {
 
 impl Default for ReinforceConfig {
     fn default() -> Self {
-        Self { episodes: 3840, lr: 3e-2, surrogate: Surrogate::DEFAULT, jacobian: Jacobian::WithReset, mode: GenomeMode::Weight }
+        Self {
+            episodes: 3840,
+            lr: 3e-2,
+            surrogate: Surrogate::DEFAULT,
+            jacobian: Jacobian::WithReset,
+            mode: GenomeMode::Weight,
+        }
     }
 }
 
@@ -162,13 +168,24 @@ pub fn train<E: Environment>(env: &E, mut params: Params, config: ReinforceConfi
             v.iter_mut().for_each(|g| *g = 0.0);
         }
         backward(&params, &tape, &targets, config.surrogate, config.jacobian, &mut grads);
-        let finite = grads.named_vectors_mut().into_iter().filter(|(n, _)| names.contains(n)).all(|(_, v)| v.iter().all(|g| g.is_finite()));
+        let finite = grads
+            .named_vectors_mut()
+            .into_iter()
+            .filter(|(n, _)| names.contains(n))
+            .all(|(_, v)| v.iter().all(|g| g.is_finite()));
         if !finite {
             skipped += 1;
             continue;
         }
-        let g: Vec<Vec<f64>> = grads.named_vectors_mut().into_iter().filter(|(n, _)| names.contains(n)).map(|(_, v)| v.iter().map(|x| -x).collect()).collect();
-        for ((opt, (_, v)), g) in optimizers.iter_mut().zip(params.named_vectors_mut().into_iter().filter(|(n, _)| names.contains(n))).zip(&g) {
+        let g: Vec<Vec<f64>> = grads
+            .named_vectors_mut()
+            .into_iter()
+            .filter(|(n, _)| names.contains(n))
+            .map(|(_, v)| v.iter().map(|x| -x).collect())
+            .collect();
+        for ((opt, (_, v)), g) in
+            optimizers.iter_mut().zip(params.named_vectors_mut().into_iter().filter(|(n, _)| names.contains(n))).zip(&g)
+        {
             opt.ascend(v, g);
         }
     }

@@ -8,7 +8,7 @@
 //! A non-spiking output layer has no threshold, so `output.v_th` is never searched.
 
 use super::feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
-use crate::neuron::lif::{tau_ms_from_logit, LifCoefficients, NeuronProperties, CoefficientsView};
+use crate::neuron::lif::{tau_ms_from_logit, CoefficientsView, LifCoefficients, NeuronProperties};
 use serde::{Deserialize, Serialize};
 
 /// A per-neuron property that can be searched.
@@ -41,7 +41,9 @@ impl Property {
 
     /// The 15 non-empty subsets of the four properties (the ablation's coalitions), by bit mask.
     pub fn all_subsets() -> Vec<Vec<Property>> {
-        (1u8..16).map(|mask| Self::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &p)| p).collect()).collect()
+        (1u8..16)
+            .map(|mask| Self::ALL.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, &p)| p).collect())
+            .collect()
     }
 
     fn get(self, p: &NeuronProperties) -> f32 {
@@ -97,7 +99,12 @@ pub struct GenomeConfig {
 
 impl Default for GenomeConfig {
     fn default() -> Self {
-        Self { mode: GenomeMode::Neuron, properties: Property::ALL.to_vec(), output_neurons: false, scale: PropertyScales::default() }
+        Self {
+            mode: GenomeMode::Neuron,
+            properties: Property::ALL.to_vec(),
+            output_neurons: false,
+            scale: PropertyScales::default(),
+        }
     }
 }
 
@@ -210,7 +217,9 @@ impl GenomeLayout {
         };
         for (layer, width) in [(Layer::Hidden, shape.hidden), (Layer::Output, shape.outputs)] {
             for &p in &properties {
-                if layer == Layer::Output && (!config.output_neurons || (p == Property::VTh && output == OutputLayer::Leaky)) {
+                if layer == Layer::Output
+                    && (!config.output_neurons || (p == Property::VTh && output == OutputLayer::Leaky))
+                {
                     continue;
                 }
                 push(format!("{}.{}", layer.name(), p.name()), Target::Neuron(layer, p), width);
@@ -302,13 +311,22 @@ impl GenomeLayout {
     /// The genome in physical units as named arrays `(name, shape, values)`, for params.safetensors:
     /// `hidden.tau_ms`, `hidden.v_th`, `hidden.v_rest`, `hidden.r`, the same for `output`, then
     /// `w_in` [inputs, hidden] and `w_out` [hidden, outputs].
-    pub fn named_arrays(&self, genome: &[f32], network: &NetworkConfig, fixed: &FixedWeights) -> Vec<(String, Vec<usize>, Vec<f32>)> {
+    pub fn named_arrays(
+        &self,
+        genome: &[f32],
+        network: &NetworkConfig,
+        fixed: &FixedWeights,
+    ) -> Vec<(String, Vec<usize>, Vec<f32>)> {
         let mut out = Vec::new();
         for layer in [Layer::Hidden, Layer::Output] {
             let neurons = self.neurons(genome, layer, network);
             let n = neurons.len();
             let l = layer.name();
-            out.push((format!("{l}.tau_ms"), vec![n], neurons.iter().map(|p| tau_ms_from_logit(p.tau_logit, network.dt_ms)).collect()));
+            out.push((
+                format!("{l}.tau_ms"),
+                vec![n],
+                neurons.iter().map(|p| tau_ms_from_logit(p.tau_logit, network.dt_ms)).collect(),
+            ));
             out.push((format!("{l}.v_th"), vec![n], neurons.iter().map(|p| p.v_th).collect()));
             out.push((format!("{l}.v_rest"), vec![n], neurons.iter().map(|p| p.v_rest).collect()));
             out.push((format!("{l}.r"), vec![n], neurons.iter().map(|p| p.r).collect()));
@@ -355,13 +373,21 @@ pub struct MemberNetwork<'a> {
 
 impl PopulationParams {
     /// Decodes `members` genomes stored row-major in `genomes` (members × layout.dim).
-    pub fn build(layout: &GenomeLayout, network: &NetworkConfig, fixed: &FixedWeights, genomes: &[f32], members: usize) -> Self {
+    pub fn build(
+        layout: &GenomeLayout,
+        network: &NetworkConfig,
+        fixed: &FixedWeights,
+        genomes: &[f32],
+        members: usize,
+    ) -> Self {
         assert_eq!(genomes.len(), members * layout.dim, "genome matrix has the wrong size");
         let shape = layout.shape;
         let layer_coefficients = |layer: Layer, width: usize| -> (LifCoefficients, usize) {
             if layout.has_neurons(layer) {
                 let mut c = LifCoefficients::zeros(width * members);
-                c.fill_groups(width, |m| layout.neurons(&genomes[m * layout.dim..(m + 1) * layout.dim], layer, network));
+                c.fill_groups(width, |m| {
+                    layout.neurons(&genomes[m * layout.dim..(m + 1) * layout.dim], layer, network)
+                });
                 (c, width)
             } else {
                 let mut c = LifCoefficients::zeros(width);
@@ -468,8 +494,12 @@ mod tests {
                                 again[s.offset + i] = p.get(n);
                             }
                         }
-                        Target::InputWeights => again[s.offset..s.offset + s.len].copy_from_slice(&layout.weights(&genome, &fixed).w_in),
-                        Target::OutputWeights => again[s.offset..s.offset + s.len].copy_from_slice(&layout.weights(&genome, &fixed).w_out),
+                        Target::InputWeights => {
+                            again[s.offset..s.offset + s.len].copy_from_slice(&layout.weights(&genome, &fixed).w_in)
+                        }
+                        Target::OutputWeights => {
+                            again[s.offset..s.offset + s.len].copy_from_slice(&layout.weights(&genome, &fixed).w_out)
+                        }
                     }
                 }
                 assert_eq!(genome, again, "subset {subset:?} mode {mode:?}");
@@ -494,7 +524,11 @@ mod tests {
     fn weight_mode_layout_and_centre() {
         let net = NetworkConfig { hidden: 5, ..Default::default() };
         let fixed = FixedWeights::lecun(shape(), 3);
-        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { mode: GenomeMode::Weight, ..Default::default() });
+        let layout = GenomeLayout::new(
+            shape(),
+            OutputLayer::Leaky,
+            &GenomeConfig { mode: GenomeMode::Weight, ..Default::default() },
+        );
         assert_eq!(layout.dim, 15 + 10);
         assert_eq!(layout.paper_parameter_count(), 25);
         let centre = layout.initial_centre(&net, &fixed);
@@ -530,7 +564,16 @@ mod tests {
     fn population_params_share_what_is_not_searched() {
         let net = NetworkConfig { hidden: 5, ..Default::default() };
         let fixed = FixedWeights::lecun(shape(), 3);
-        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { mode: GenomeMode::Neuron, properties: vec![Property::R], output_neurons: true, ..Default::default() });
+        let layout = GenomeLayout::new(
+            shape(),
+            OutputLayer::Leaky,
+            &GenomeConfig {
+                mode: GenomeMode::Neuron,
+                properties: vec![Property::R],
+                output_neurons: true,
+                ..Default::default()
+            },
+        );
         let mut genomes = layout.initial_centre(&net, &fixed);
         genomes.extend(layout.initial_centre(&net, &fixed));
         let r = layout.segment("hidden.r").unwrap().offset;
@@ -547,7 +590,11 @@ mod tests {
         let net = NetworkConfig { hidden: 5, ..Default::default() };
         let fixed = FixedWeights::lecun(shape(), 3);
         let scale = PropertyScales { tau: 3.0, v_th: 1.0, v_rest: 0.5, r: 5.0 };
-        let layout = GenomeLayout::new(shape(), OutputLayer::Leaky, &GenomeConfig { output_neurons: true, scale, ..Default::default() });
+        let layout = GenomeLayout::new(
+            shape(),
+            OutputLayer::Leaky,
+            &GenomeConfig { output_neurons: true, scale, ..Default::default() },
+        );
         // The centre still decodes to the homogeneous defaults (R = 1, τ = 20 ms, v_th = 0.5, v_rest = 0).
         let mut genome = layout.initial_centre(&net, &fixed);
         let r = layout.segment("hidden.r").unwrap().offset;

@@ -133,7 +133,10 @@ impl ReservoirConfig {
     pub fn validate(&self) -> Result<(), String> {
         self.profile.validate()?;
         if self.n == 0 || self.inputs == 0 || self.substeps == 0 {
-            return Err(format!("reservoir N {}, inputs {}, substeps {}: each must be at least 1", self.n, self.inputs, self.substeps));
+            return Err(format!(
+                "reservoir N {}, inputs {}, substeps {}: each must be at least 1",
+                self.n, self.inputs, self.substeps
+            ));
         }
         if !(self.p_connect > 0.0 && self.p_connect <= 1.0) {
             return Err(format!("connection probability {}: must be in (0, 1]", self.p_connect));
@@ -340,8 +343,17 @@ impl Reservoir {
         }
         let mut r = stream_rng(seed, Stream::Weights, [0xB2, n as u64, 0]);
         let bias: Vec<f64> = match config.kind {
-            Kind::Rate => (0..n).map(|_| config.bias_scale * { let z: f64 = StandardNormal.sample(&mut r); z }).collect(),
-            Kind::Spiking => (0..n).map(|_| config.bias_centre + config.bias_scale * r.random_range(-1.0..=1.0)).collect(),
+            Kind::Rate => (0..n)
+                .map(|_| {
+                    config.bias_scale * {
+                        let z: f64 = StandardNormal.sample(&mut r);
+                        z
+                    }
+                })
+                .collect(),
+            Kind::Spiking => {
+                (0..n).map(|_| config.bias_centre + config.bias_scale * r.random_range(-1.0..=1.0)).collect()
+            }
         };
         let mut r = stream_rng(seed, Stream::Weights, [0xB3, n as u64, 0]);
         let tau_ms = config.profile.sample_clipped(n, config.dt_ms, &mut r);
@@ -390,7 +402,10 @@ impl Reservoir {
                     }
                     if noise_amp > 0.0 {
                         for xi in &mut x {
-                            *xi += noise_amp * { let z: f64 = StandardNormal.sample(&mut noise_rng); z };
+                            *xi += noise_amp * {
+                                let z: f64 = StandardNormal.sample(&mut noise_rng);
+                                z
+                            };
                         }
                     }
                     for i in 0..n {
@@ -440,7 +455,10 @@ impl Reservoir {
                         for i in 0..n {
                             v[i] += alpha[i] * (-v[i] + syn[i] + drive[i]);
                             if noise_amp > 0.0 {
-                                v[i] += noise_amp * { let z: f64 = StandardNormal.sample(&mut noise_rng); z };
+                                v[i] += noise_amp * {
+                                    let z: f64 = StandardNormal.sample(&mut noise_rng);
+                                    z
+                                };
                             }
                             filt[i] *= filt_decay;
                             if v[i] >= 1.0 {
@@ -562,7 +580,11 @@ mod tests {
     #[test]
     fn sparse_and_dense_kernels_agree() {
         for kind in [Kind::Rate, Kind::Spiking] {
-            let mut c = if kind == Kind::Rate { ReservoirConfig::rate(60, homog(5.0)) } else { ReservoirConfig::spiking(60, homog(25.0)) };
+            let mut c = if kind == Kind::Rate {
+                ReservoirConfig::rate(60, homog(5.0))
+            } else {
+                ReservoirConfig::spiking(60, homog(25.0))
+            };
             c.p_connect = 0.2;
             let sparse = Reservoir::build(&c, 5).unwrap();
             assert!(matches!(sparse.recurrent, Recurrent::Sparse(_)));
@@ -602,7 +624,11 @@ mod tests {
     #[test]
     fn same_seed_same_weights_across_profiles() {
         let a = Reservoir::build(&ReservoirConfig::rate(50, homog(5.0)), 2).unwrap();
-        let b = Reservoir::build(&ReservoirConfig::rate(50, Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }), 2).unwrap();
+        let b = Reservoir::build(
+            &ReservoirConfig::rate(50, Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }),
+            2,
+        )
+        .unwrap();
         assert_eq!(a.w_in, b.w_in);
         assert_eq!(a.bias, b.bias);
         assert!(a.tau_ms != b.tau_ms);

@@ -38,7 +38,8 @@ pub enum Family {
 
 impl Family {
     /// All families in table order.
-    pub const ALL: [Family; 6] = [Family::Homogeneous, Family::Uniform, Family::Normal, Family::Gamma, Family::LogNormal, Family::LogUniform];
+    pub const ALL: [Family; 6] =
+        [Family::Homogeneous, Family::Uniform, Family::Normal, Family::Gamma, Family::LogNormal, Family::LogUniform];
 
     /// The name used in CSV files and on the command line.
     pub fn name(self) -> &'static str {
@@ -76,11 +77,9 @@ impl fmt::Display for Family {
 impl FromStr for Family {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        Family::ALL
-            .iter()
-            .copied()
-            .find(|f| f.name() == s)
-            .ok_or_else(|| format!("τ profile `{s}`: unknown (known: homogeneous, uniform, normal, gamma, lognormal, loguniform)"))
+        Family::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| {
+            format!("τ profile `{s}`: unknown (known: homogeneous, uniform, normal, gamma, lognormal, loguniform)")
+        })
     }
 }
 

@@ -126,7 +126,12 @@ impl LifCoefficients {
     pub fn fill_groups(&mut self, width: usize, neurons_of: impl Fn(usize) -> Vec<NeuronProperties> + Sync) {
         use rayon::prelude::*;
         let Self { decay, gain, drive, v_th, v_rest } = self;
-        let groups = decay.par_chunks_mut(width).zip(gain.par_chunks_mut(width)).zip(drive.par_chunks_mut(width)).zip(v_th.par_chunks_mut(width)).zip(v_rest.par_chunks_mut(width));
+        let groups = decay
+            .par_chunks_mut(width)
+            .zip(gain.par_chunks_mut(width))
+            .zip(drive.par_chunks_mut(width))
+            .zip(v_th.par_chunks_mut(width))
+            .zip(v_rest.par_chunks_mut(width));
         groups.enumerate().for_each(|(m, ((((decay, gain), drive), v_th), v_rest))| {
             for (i, p) in neurons_of(m).iter().enumerate() {
                 [decay[i], gain[i], drive[i], v_th[i], v_rest[i]] = coefficients(p);
@@ -165,12 +170,7 @@ pub struct CoefficientsView<'a> {
 /// One Eq. 2 step of a spiking layer: updates `v` in place, writes spikes (0.0 / 1.0), returns
 /// the spike count. Written branch-free (selects) so the compiler vectorises it.
 #[inline]
-pub fn spiking_step(
-    v: &mut [f32],
-    current: &[f32],
-    c: CoefficientsView<'_>,
-    spikes: &mut [f32],
-) -> u32 {
+pub fn spiking_step(v: &mut [f32], current: &[f32], c: CoefficientsView<'_>, spikes: &mut [f32]) -> u32 {
     let n = v.len();
     let (current, decay, gain, drive) = (&current[..n], &c.decay[..n], &c.gain[..n], &c.drive[..n]);
     let (v_th, v_rest, spikes) = (&c.v_th[..n], &c.v_rest[..n], &mut spikes[..n]);

@@ -87,7 +87,8 @@ impl StrategyConfig {
             return Err(format!("strategy.population = {p}: must be positive"));
         }
         if matches!(self.name, StrategyName::Pgpe | StrategyName::OpenEs) && !p.is_multiple_of(2) {
-            return Err(format!("strategy.population = {p}: must be even for mirrored sampling ({:?})", self.name).to_lowercase());
+            return Err(format!("strategy.population = {p}: must be even for mirrored sampling ({:?})", self.name)
+                .to_lowercase());
         }
         if self.name == StrategyName::Snes && p < 2 {
             return Err(format!("strategy.population = {p}: SNES needs at least 2"));
@@ -107,7 +108,13 @@ impl StrategyConfig {
 
 /// Mirrored sampling (SPEC §4.1): for pair j, draws ε_j ~ N(0, I) into `eps` (pairs × d) and
 /// writes members 2j = μ + σ ⊙ ε_j and 2j + 1 = μ − σ ⊙ ε_j (interleaved, as EvoJAX).
-pub(crate) fn sample_mirrored(rng: &mut rand_chacha::ChaCha8Rng, mu: &[f64], sigma: impl Fn(usize) -> f64, eps: &mut [f64], population: &mut [f32]) {
+pub(crate) fn sample_mirrored(
+    rng: &mut rand_chacha::ChaCha8Rng,
+    mu: &[f64],
+    sigma: impl Fn(usize) -> f64,
+    eps: &mut [f64],
+    population: &mut [f32],
+) {
     use rand_distr::{Distribution, StandardNormal};
     let d = mu.len();
     for (e, pair) in eps.chunks_exact_mut(d).zip(population.chunks_exact_mut(2 * d)) {
@@ -141,10 +148,12 @@ pub(crate) mod test_functions {
     /// Rastrigin: 10·n + Σ (x² − 10 cos 2πx) (minimum 0 at the origin).
     pub fn rastrigin(x: &[f32]) -> f64 {
         10.0 * x.len() as f64
-            + x.iter().map(|&v| {
-                let v = v as f64;
-                v * v - 10.0 * (2.0 * std::f64::consts::PI * v).cos()
-            }).sum::<f64>()
+            + x.iter()
+                .map(|&v| {
+                    let v = v as f64;
+                    v * v - 10.0 * (2.0 * std::f64::consts::PI * v).cos()
+                })
+                .sum::<f64>()
     }
 
     /// Minimises `f` with `s` for `generations`; returns f(centre) at the end.

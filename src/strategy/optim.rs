@@ -89,7 +89,11 @@ impl Optimizer {
     }
 
     /// Restores [`Optimizer::state`].
-    pub fn load_state(&mut self, prefix: &str, state: &std::collections::HashMap<String, Vec<f64>>) -> Result<(), String> {
+    pub fn load_state(
+        &mut self,
+        prefix: &str,
+        state: &std::collections::HashMap<String, Vec<f64>>,
+    ) -> Result<(), String> {
         let d = self.first.len();
         self.first = super::take_state(state, &format!("{prefix}.first"), d)?;
         self.second = super::take_state(state, &format!("{prefix}.second"), d)?;

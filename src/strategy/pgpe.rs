@@ -220,7 +220,9 @@ mod tests {
         for i in 0..3 {
             let g_mu = (d0[i] * (f0p - f0m) / 2.0 + d1[i] * (f1p - f1m) / 2.0) / 2.0;
             assert!((p.mu()[i] - 0.15 * g_mu).abs() < 1e-12);
-            let g_s = (((f0p + f0m) / 2.0) * (d0[i] * d0[i] - 0.25) / 0.5 + ((f1p + f1m) / 2.0) * (d1[i] * d1[i] - 0.25) / 0.5) / 2.0;
+            let g_s = (((f0p + f0m) / 2.0) * (d0[i] * d0[i] - 0.25) / 0.5
+                + ((f1p + f1m) / 2.0) * (d1[i] * d1[i] - 0.25) / 0.5)
+                / 2.0;
             let expected = (0.5 + 0.1 * g_s).clamp(0.4, 0.6);
             assert!((p.sigma()[i] - expected).abs() < 1e-12, "sigma[{i}] {} vs {expected}", p.sigma()[i]);
         }
@@ -228,7 +230,9 @@ mod tests {
 
     #[test]
     fn sphere_converges_with_every_optimizer() {
-        for (opt, lr, speed) in [(OptimizerKind::Sgd, 0.5, 0.0), (OptimizerKind::Adam, 0.05, 0.0), (OptimizerKind::Clipup, 0.02, 0.04)] {
+        for (opt, lr, speed) in
+            [(OptimizerKind::Sgd, 0.5, 0.0), (OptimizerKind::Adam, 0.05, 0.0), (OptimizerKind::Clipup, 0.02, 0.04)]
+        {
             let cfg = PgpeConfig { center_lr: lr, max_speed: speed, sigma_init: 0.5, sigma_lr: 0.2, ..config(opt) };
             let mut p = Pgpe::new(cfg, &[1.5; 10], 64, 1);
             let f = minimise(&mut p, sphere, 600);

@@ -106,7 +106,10 @@ mod tests {
 
     #[test]
     fn ordered_ties_follow_member_order() {
-        assert_eq!(centred_ranks_with(&[10.0, 500.0, 500.0, 700.0], Ties::Ordered), vec![-0.5, 1.0 / 3.0 - 0.5, 2.0 / 3.0 - 0.5, 0.5]);
+        assert_eq!(
+            centred_ranks_with(&[10.0, 500.0, 500.0, 700.0], Ties::Ordered),
+            vec![-0.5, 1.0 / 3.0 - 0.5, 2.0 / 3.0 - 0.5, 0.5]
+        );
         assert_eq!(centred_ranks_with(&[3.0, 1.0, 2.0], Ties::Ordered), centred_ranks(&[3.0, 1.0, 2.0]));
     }
 

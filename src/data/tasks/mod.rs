@@ -101,9 +101,9 @@ impl Operator {
         let sign = |b: bool| if b { 1.0 } else { -1.0 };
         match self {
             Operator::Delay { d: lag, c } => (0..len).map(|t| at(t as isize - *lag as isize, *c)).collect(),
-            Operator::Legendre { terms } => {
-                (0..len).map(|t| terms.iter().map(|&(n, lag, c)| legendre(n, at(t as isize - lag as isize, c))).product()).collect()
-            }
+            Operator::Legendre { terms } => (0..len)
+                .map(|t| terms.iter().map(|&(n, lag, c)| legendre(n, at(t as isize - lag as isize, c))).product())
+                .collect(),
             Operator::Integrate { t: tau, c } => {
                 let k = 1.0 / *tau as f64;
                 let mut y = 0.0;
@@ -120,13 +120,18 @@ impl Operator {
                 for t in 0..len.saturating_sub(1) {
                     let lo = t.saturating_sub(n - 1);
                     let sum: f64 = y[lo..=t].iter().sum();
-                    let z = 0.3 * y[t] + 0.05 * y[t] * sum + 1.5 * s(t as isize - *n as isize + 1) * s(t as isize) + 0.1;
+                    let z =
+                        0.3 * y[t] + 0.05 * y[t] * sum + 1.5 * s(t as isize - *n as isize + 1) * s(t as isize) + 0.1;
                     y[t + 1] = z.tanh();
                 }
                 y
             }
-            Operator::Xor { a, b } => (0..len).map(|t| sign(bit(t as isize - a.0 as isize, a.1) ^ bit(t as isize - b.0 as isize, b.1))).collect(),
-            Operator::Parity { k } => (0..len).map(|t| sign((0..*k).fold(false, |p, i| p ^ bit(t as isize - i as isize, 0)))).collect(),
+            Operator::Xor { a, b } => (0..len)
+                .map(|t| sign(bit(t as isize - a.0 as isize, a.1) ^ bit(t as isize - b.0 as isize, b.1)))
+                .collect(),
+            Operator::Parity { k } => {
+                (0..len).map(|t| sign((0..*k).fold(false, |p, i| p ^ bit(t as isize - i as isize, 0)))).collect()
+            }
             Operator::Predict { h, c } => (0..len).map(|t| u[(t + h) * d + c]).collect(),
         }
     }
@@ -201,7 +206,10 @@ fn operator_name(op: &Operator, multi: bool) -> String {
     let ch = |c: usize| if multi { format!("-c{c}") } else { String::new() };
     match op {
         Operator::Delay { d, c } => format!("delay-{d}{}", ch(*c)),
-        Operator::Legendre { terms } => format!("legendre-{}", terms.iter().map(|&(n, d, c)| term_name(n, d, c, multi)).collect::<Vec<_>>().join("-")),
+        Operator::Legendre { terms } => format!(
+            "legendre-{}",
+            terms.iter().map(|&(n, d, c)| term_name(n, d, c, multi)).collect::<Vec<_>>().join("-")
+        ),
         Operator::Integrate { t, c } => format!("integrate-{t}{}", ch(*c)),
         Operator::Narma { n, c } => format!("narma-{n}{}", ch(*c)),
         Operator::Xor { a, b } => {
@@ -295,7 +303,11 @@ pub fn bank() -> &'static [Task] {
                         continue;
                     }
                 }
-                tasks.push(Task { name: format!("{}/{}", kind.name(), operator_name(&operator, multi)), stimulus: kind, operator });
+                tasks.push(Task {
+                    name: format!("{}/{}", kind.name(), operator_name(&operator, multi)),
+                    stimulus: kind,
+                    operator,
+                });
             }
         }
         tasks

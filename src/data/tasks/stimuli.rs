@@ -78,7 +78,9 @@ impl StimulusKind {
     pub fn generate(self, seed: u64, len: usize) -> Vec<f64> {
         let mut rng = stream_rng(seed, Stream::Auxiliary, [0x57_1A, self as u64, 0]);
         match self {
-            StimulusKind::White | StimulusKind::White3 => (0..len * self.channels()).map(|_| rng.random_range(-1.0..=1.0)).collect(),
+            StimulusKind::White | StimulusKind::White3 => {
+                (0..len * self.channels()).map(|_| rng.random_range(-1.0..=1.0)).collect()
+            }
             StimulusKind::Ou => {
                 let a = (-1.0 / OU_CORRELATION_SAMPLES).exp();
                 let b = (1.0 - a * a).sqrt();
@@ -86,7 +88,11 @@ impl StimulusKind {
                 let mut out = Vec::with_capacity(len);
                 for _ in 0..len {
                     out.push(x);
-                    x = a * x + b * { let z: f64 = StandardNormal.sample(&mut rng); z };
+                    x = a * x
+                        + b * {
+                            let z: f64 = StandardNormal.sample(&mut rng);
+                            z
+                        };
                 }
                 standardise(out, 1)
             }
@@ -120,7 +126,9 @@ impl StimulusKind {
 /// (period, phase) of the four sinusoids of [`StimulusKind::Sines`] for `seed`.
 pub fn sines_parameters(seed: u64) -> Vec<(f64, f64)> {
     let mut rng = stream_rng(seed, Stream::Auxiliary, [0x57_1A, StimulusKind::Sines as u64, 1]);
-    (0..4).map(|_| ((rng.random_range(5f64.ln()..100f64.ln())).exp(), rng.random_range(0.0..std::f64::consts::TAU))).collect()
+    (0..4)
+        .map(|_| ((rng.random_range(5f64.ln()..100f64.ln())).exp(), rng.random_range(0.0..std::f64::consts::TAU)))
+        .collect()
 }
 
 /// Σ_m sin(2πt/P_m + φ_m) before standardisation.
@@ -157,7 +165,8 @@ fn lorenz_deriv(s: [f64; 3]) -> [f64; 3] {
 /// [`LORENZ_STEPS_PER_SAMPLE`] steps after a 1000-sample burn-in; row-major len × 3 (x, y, z).
 pub fn lorenz_raw(seed: u64, len: usize) -> Vec<f64> {
     let mut rng = stream_rng(seed, Stream::Auxiliary, [0x57_1A, StimulusKind::Lorenz as u64, 1]);
-    let mut s = [1.0 + rng.random_range(-0.5..0.5), 1.0 + rng.random_range(-0.5..0.5), 20.0 + rng.random_range(-0.5..0.5)];
+    let mut s =
+        [1.0 + rng.random_range(-0.5..0.5), 1.0 + rng.random_range(-0.5..0.5), 20.0 + rng.random_range(-0.5..0.5)];
     let h = LORENZ_DT;
     let mut out = Vec::with_capacity(3 * len);
     for t in 0..(len + 1000) {

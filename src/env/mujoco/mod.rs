@@ -148,7 +148,8 @@ fn load_model(xml: &'static str) -> Result<Arc<MjModel>, ModelError> {
     if !path.is_file() {
         return Err(ModelError { path: path.display().to_string(), message: "no such file".into() });
     }
-    let model = MjModel::from_xml(&path).map_err(|e| ModelError { path: path.display().to_string(), message: e.to_string() })?;
+    let model = MjModel::from_xml(&path)
+        .map_err(|e| ModelError { path: path.display().to_string(), message: e.to_string() })?;
     let model = Arc::new(model);
     models.push((xml, model.clone()));
     Ok(model)
@@ -227,7 +228,8 @@ impl<T: Task> MujocoEnv<T> {
     }
 
     fn capture(&self, data: &MjData<Arc<MjModel>>, t: usize) -> MujocoState {
-        let cfrc_ext = if T::USES_CONTACT_FORCES { data.cfrc_ext().iter().flatten().copied().collect() } else { Vec::new() };
+        let cfrc_ext =
+            if T::USES_CONTACT_FORCES { data.cfrc_ext().iter().flatten().copied().collect() } else { Vec::new() };
         MujocoState {
             sim: data.state(INTEGRATION).into_vec(),
             qpos: data.qpos().to_vec(),
