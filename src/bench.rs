@@ -12,9 +12,9 @@ use crate::config::{Config, ConfigTree};
 use crate::env::{CartPole, Environment, MemoryChain};
 use crate::network::genome::PopulationParams;
 use crate::network::GenomeMode;
+use crate::network::Model;
 use crate::rng::Stream;
 use crate::rollout::{evaluate, EpisodeSource};
-use crate::train::Model;
 use serde::Serialize;
 #[cfg(feature = "mujoco")]
 use std::sync::Mutex;
@@ -83,7 +83,7 @@ fn time_generations_probed<E: Environment>(
     generations: u64,
     probe: &dyn Fn() -> f64,
 ) -> (f64, f64, f64, f64) {
-    let model = Model::new(config, env);
+    let model = crate::rollout::env_model(config, env);
     let centre = model.layout.initial_centre(&config.network, &model.fixed);
     let mut strategy = config.strategy.build(&centre, 0);
     let (p, d) = (strategy.population_size(), strategy.dim());
@@ -280,8 +280,8 @@ pub fn mnist(
 /// Generations of a classification run from where it stopped: its config and checkpoint (the
 /// trained centre and σ, so the population's spike rates are those of training at that point),
 /// median over `generations` generations on the dataset the run names. Errors name the file.
-pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, crate::train::TrainError> {
-    use crate::train::{restore_checkpoint, RunPaths, TrainError};
+pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, crate::engine::TrainError> {
+    use crate::engine::{restore_checkpoint, RunPaths, TrainError};
     let paths = RunPaths::new(dir);
     let config = ConfigTree::load(&paths.config.display().to_string())
         .and_then(|t| t.finish())

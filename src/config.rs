@@ -4,7 +4,6 @@
 //! the complete tree of keys (the defaults filled in), so a misspelt key or a value of the wrong
 //! type is refused with the key and value named.
 
-use crate::classify::DataConfig;
 use crate::env::{EnvConfig, ENV_NAMES};
 use crate::network::{GenomeConfig, GenomeMode, NetworkConfig};
 use crate::strategy::StrategyConfig;
@@ -48,6 +47,52 @@ impl Default for RunConfig {
             stop_patience: 10,
             plots: true,
         }
+    }
+}
+
+/// Settings of a classification task (`[data]` in a config file); used when `env.name` is a
+/// dataset (`mnist`, `fashion-mnist`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Folder holding `mnist/` and `fashion-mnist/` ("" = search `$HETERO_DATA`, `./data`,
+    /// `/usr/share/datasets`).
+    pub dir: String,
+    /// Training images per generation (one minibatch, shared by all members).
+    pub batch_size: usize,
+    /// Simulation steps per image.
+    pub steps: usize,
+    /// Evaluate the centre on the test set every this many generations (and at the end).
+    pub test_every: u64,
+    /// Test images used by that evaluation (0 = all).
+    pub test_images: usize,
+    /// Training images held out for validation (0 = none): the last `validation` images of the
+    /// training file are never drawn into a minibatch, and every evaluation also scores the
+    /// centre on them (`validation_accuracy` in accuracy.csv). Tune hyper-parameters on this,
+    /// not on the test set.
+    pub validation: usize,
+    /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
+    pub rate_neurons: usize,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dir: String::new(),
+            batch_size: 1024,
+            steps: 4,
+            test_every: 10,
+            test_images: 0,
+            validation: 0,
+            rate_neurons: 32,
+        }
+    }
+}
+
+impl DataConfig {
+    /// `dir` as an optional path.
+    pub fn dir_path(&self) -> Option<&Path> {
+        (!self.dir.is_empty()).then(|| Path::new(self.dir.as_str()))
     }
 }
 

@@ -1,12 +1,12 @@
 //! Population evaluation across processes with MPI (Cargo feature `mpi`; Open MPI, `mpirun`,
 //! Slurm's `srun`). Nothing is shipped but fitness: every rank runs the same strategy, and
 //! because all sampling noise is keyed by (seed, generation), every rank regenerates the same
-//! population itself. Rank r evaluates a contiguous share of the members; the lanes' returns,
-//! steps and spike counts are gathered on every rank in member order, so each rank holds the
+//! population itself. Rank r evaluates a contiguous share of the members; their fitness, steps and
+//! spike counts are gathered on every rank in member order, so each rank holds the
 //! single-process result bit for bit and takes the same `tell`. Rank 0 alone writes files.
 //! A run resumes from its checkpoint with any number of ranks.
 
-use crate::rollout::RolloutResult;
+use crate::engine::PopulationScores;
 use mpi::collective::{CommunicatorCollectives, SystemOperation};
 use mpi::datatype::PartitionMut;
 use mpi::topology::{Communicator, SimpleCommunicator};
@@ -55,12 +55,13 @@ pub fn share(members: usize, rank: usize, size: usize) -> (usize, usize) {
     (lo, lo + base + usize::from(rank < extra))
 }
 
-/// Gathers every rank's share into the whole population's result, in member order.
-pub fn gather(local: &RolloutResult, members: usize) -> RolloutResult {
+/// Gathers every rank's [`PopulationScores`] share into the whole population's, in member
+/// order: fitness by a variable-count all-gather, steps and spikes by an all-reduce (integer sums,
+/// exact in any order).
+pub fn gather_scores(local: &PopulationScores, members: usize) -> PopulationScores {
     let w = &WORLD.get().expect("MPI initialised").0;
     let size = w.size() as usize;
-    let e = local.episodes;
-    let counts: Vec<i32> = (0..size).map(|r| share(members, r, size)).map(|(lo, hi)| ((hi - lo) * e) as i32).collect();
+    let counts: Vec<i32> = (0..size).map(|r| share(members, r, size)).map(|(lo, hi)| (hi - lo) as i32).collect();
     let displs: Vec<i32> = counts
         .iter()
         .scan(0, |acc, &c| {
@@ -69,25 +70,14 @@ pub fn gather(local: &RolloutResult, members: usize) -> RolloutResult {
             Some(d)
         })
         .collect();
-    let mut returns = vec![0.0f64; members * e];
-    let mut steps = vec![0u32; members * e];
+    let mut fitness = vec![0.0f64; members];
     {
-        let mut part = PartitionMut::new(&mut returns[..], counts.clone(), &displs[..]);
-        w.all_gather_varcount_into(&local.lane_returns[..], &mut part);
-    }
-    {
-        let mut part = PartitionMut::new(&mut steps[..], counts, &displs[..]);
-        w.all_gather_varcount_into(&local.lane_steps[..], &mut part);
+        let mut part = PartitionMut::new(&mut fitness[..], counts, &displs[..]);
+        w.all_gather_varcount_into(&local.fitness[..], &mut part);
     }
     let mut totals = [0u64; 2];
-    w.all_reduce_into(&[local.hidden_spikes, local.simulated_steps][..], &mut totals[..], SystemOperation::sum());
-    RolloutResult {
-        lane_returns: returns,
-        lane_steps: steps,
-        hidden_spikes: totals[0],
-        simulated_steps: totals[1],
-        episodes: e,
-    }
+    w.all_reduce_into(&[local.steps, local.hidden_spikes][..], &mut totals[..], SystemOperation::sum());
+    PopulationScores { fitness, steps: totals[0], hidden_spikes: totals[1] }
 }
 
 /// Test hook: `HETERO_MPI_FAIL=rank:generation` makes that rank fail at the start of that

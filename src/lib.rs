@@ -13,6 +13,7 @@ pub mod config;
 pub mod data;
 #[cfg(feature = "mpi")]
 pub mod distributed;
+pub mod engine;
 pub mod env;
 pub mod experiment;
 pub mod gradient;

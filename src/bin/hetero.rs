@@ -3,11 +3,10 @@
 
 use clap::{Parser, Subcommand};
 use hetero::config::{ConfigTree, PRESETS};
+use hetero::engine::{config_stem, new_run_dir, resume_run_dir, MetricsRow, Observer, ObserverError, RunInfo, Summary};
 use hetero::env::{visit_env, Action, ActionSpace, EnvConfig, EnvVisitor, Environment};
-use hetero::io::load_arrays;
 use hetero::rng::{stream_rng, Stream};
-use hetero::rollout::EpisodeSource;
-use hetero::train::{train, Model, Progress, RunPaths};
+use hetero::train::{evaluate_run, train, RunEvaluation};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -362,6 +361,81 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+/// Progress for people: an indicatif bar on a terminal, else a plain line every `log_every`.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    log_every: u64,
+    total: u64,
+}
+
+impl Progress {
+    /// A bar when stderr is a terminal, log lines otherwise.
+    pub fn new(log_every: u64) -> Self {
+        use std::io::IsTerminal;
+        let bar = std::io::stderr().is_terminal().then(indicatif::ProgressBar::hidden);
+        Self { bar, log_every, total: 0 }
+    }
+}
+
+impl Observer for Progress {
+    fn on_start(&mut self, info: &RunInfo) {
+        self.total = info.generations;
+        println!(
+            "training {} generations into {} ({} parameters searched, {} as Paper A counts; {} threads)",
+            info.generations - info.start_generation,
+            info.out_dir.display(),
+            info.parameter_count,
+            info.paper_parameter_count,
+            info.threads
+        );
+        if let Some(bar) = &self.bar {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            bar.set_length(info.generations);
+            bar.set_position(info.start_generation);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{bar:30.cyan/blue} gen {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+                )
+                .expect("valid template"),
+            );
+        }
+    }
+
+    fn on_generation(&mut self, row: &MetricsRow) {
+        let msg = format!(
+            "mean {:.1} max {:.1} centre {:.1} | {:.0} episodes/s",
+            row.fitness_mean, row.fitness_max, row.centre_fitness, row.episodes_per_s
+        );
+        match &self.bar {
+            Some(bar) => {
+                bar.set_message(msg);
+                bar.set_position(row.generation);
+            }
+            None => {
+                if row.generation.is_multiple_of(self.log_every) || row.generation == self.total {
+                    println!("gen {:>5}/{} {msg} | {:.1} s", row.generation, self.total, row.wall_s);
+                }
+            }
+        }
+    }
+
+    fn on_finish(&mut self, s: &Summary) -> Result<(), ObserverError> {
+        if let Some(bar) = &self.bar {
+            bar.finish();
+        }
+        let solved = match (s.first_solved_generation, s.solved_threshold) {
+            (Some(g), Some(t)) => format!("; centre first reached {t} at generation {g}"),
+            (None, Some(t)) => format!("; centre never reached {t}"),
+            _ => String::new(),
+        };
+        println!(
+            "done: centre fitness {:.2} (best {:.2}) after {} generations in {:.1} s{solved}",
+            s.final_centre_fitness, s.best_centre_fitness, s.generations, s.wall_s
+        );
+        Ok(())
+    }
+}
+
 fn main() -> ExitCode {
     // Under MPI every rank runs this program; the universe lives until main returns.
     #[cfg(feature = "mpi")]
@@ -649,8 +723,7 @@ fn train_command(
         }
     }
     let mut tree = ConfigTree::load(source)?;
-    let stem =
-        Path::new(source).file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| source.to_string());
+    let stem = config_stem(source);
     let mut resume_dir = None;
     if resume {
         if population.is_some() || seed.is_some() || !set.is_empty() {
@@ -658,13 +731,8 @@ fn train_command(
                 "--resume continues the saved configuration; --population, --seed and --set cannot change it".into(),
             ));
         }
-        let base_seed = tree.finish()?.run.seed;
-        let dir = out.clone().unwrap_or_else(|| PathBuf::from(format!("runs/{stem}-s{base_seed}")));
-        let paths = RunPaths::new(&dir);
-        if !paths.checkpoint.exists() {
-            return Err(Failure(format!("{}: no checkpoint to resume from", paths.checkpoint.display())));
-        }
-        tree = ConfigTree::load(&paths.config.display().to_string())?;
+        let dir = resume_run_dir(out.as_deref(), &stem, tree.finish()?.run.seed)?;
+        tree = ConfigTree::load(&dir.join("config.toml").display().to_string())?;
         resume_dir = Some(dir);
     }
     if let Some(g) = generations {
@@ -697,124 +765,55 @@ fn train_command(
     let writer = true;
     let out_dir = match resume_dir {
         Some(dir) => dir,
-        None => match out {
-            Some(dir) => {
-                if writer && RunPaths::new(&dir).metrics.exists() {
-                    return Err(Failure(format!(
-                        "--out {}: already holds a run; add --resume to continue it, or choose another directory",
-                        dir.display()
-                    )));
-                }
-                dir
-            }
-            None => {
-                let base = format!("runs/{stem}-s{}", config.run.seed);
-                let mut dir = PathBuf::from(&base);
-                let mut k = 2;
-                while writer && dir.exists() {
-                    dir = PathBuf::from(format!("{base}-{k}"));
-                    k += 1;
-                }
-                dir
-            }
-        },
+        None => new_run_dir(out.as_deref(), &stem, config.run.seed, writer)?,
     };
-    let quiet = !writer;
+    // Non-zero MPI ranks watch nothing and draw nothing.
     let mut progress = Progress::new(config.run.log_every);
-    let mut silent = hetero::experiment::Quiet;
-    let observer: &mut dyn hetero::train::Observer = if quiet { &mut silent } else { &mut progress };
-    train(&config, &out_dir, resume, &mut [observer])?;
+    let mut figure = hetero::analysis::fitness_figure::FitnessFigure::new();
+    let mut observers: Vec<&mut dyn Observer> = Vec::new();
+    if writer {
+        observers.push(&mut progress);
+        if config.run.plots {
+            observers.push(&mut figure);
+        }
+    }
+    train(&config, &out_dir, resume, &mut observers)?;
     Ok(())
 }
 
 fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) -> Result<(), Failure> {
-    if !run_dir.is_dir() {
-        return Err(Failure(format!("{}: no such run directory", run_dir.display())));
-    }
     at_least_one("--episodes", episodes)?;
-    let paths = RunPaths::new(run_dir);
-    if !paths.params.exists() {
-        return Err(Failure(format!(
-            "{}: missing (the run has not reached its first checkpoint)",
-            paths.params.display()
-        )));
-    }
-    let config = ConfigTree::load(&paths.config.display().to_string())?.finish()?;
-    let (arrays, _) = load_arrays(&paths.params)?;
-    let genome =
-        arrays.get("genome").ok_or_else(|| Failure(format!("{}: no `genome` array", paths.params.display())))?.to_f32();
-    if hetero::classify::is_classification(&config) {
-        let dataset = hetero::classify::load_dataset(&config)?;
-        let score = hetero::classify::evaluate_genome_on_test(&config, &dataset, &genome)?;
-        if json {
-            println!(
-                "{}",
-                serde_json::json!({"run_dir": run_dir, "test_images": score.images, "test_accuracy": score.accuracy(), "test_loss": score.loss()})
-            );
-        } else {
-            println!(
-                "{}: centre on {} test images: accuracy {:.2} %, cross-entropy {:.4}",
-                run_dir.display(),
-                score.images,
-                100.0 * score.accuracy(),
-                score.loss()
-            );
-        }
-        return Ok(());
-    }
-    let norm = hetero::train::load_obs_norm(&arrays);
-    if config.env.normalize_obs && norm.is_none() {
-        return Err(Failure(format!(
-            "{}: no obs_norm arrays, but the run's env.normalize_obs is on",
-            paths.params.display()
-        )));
-    }
-    struct Eval<'a> {
-        config: &'a hetero::config::Config,
-        genome: Vec<f32>,
-        norm: Option<hetero::env::obs_norm::ObsNormalizer>,
-        episodes: usize,
-        seed: u64,
-    }
-    impl EnvVisitor for Eval<'_> {
-        type Output = Result<Vec<f64>, Failure>;
-        fn visit<E: Environment>(self, env: E) -> Self::Output {
-            let model = Model::new(self.config, &env);
-            if self.genome.len() != model.layout.dim {
-                return Err(Failure(format!(
-                    "genome has {} values, the config's layout {}",
-                    self.genome.len(),
-                    model.layout.dim
-                )));
+    match evaluate_run(run_dir, episodes, seed)? {
+        RunEvaluation::Test(score) => {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"run_dir": run_dir, "test_images": score.images, "test_accuracy": score.accuracy(), "test_loss": score.loss()})
+                );
+            } else {
+                println!(
+                    "{}: centre on {} test images: accuracy {:.2} %, cross-entropy {:.4}",
+                    run_dir.display(),
+                    score.images,
+                    100.0 * score.accuracy(),
+                    score.loss()
+                );
             }
-            let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
-            Ok(model.evaluate_genome_normalized(
-                self.config,
-                &env,
-                &self.genome,
-                self.episodes,
-                source,
-                self.norm.as_ref(),
-            ))
         }
-    }
-    let seed = seed.unwrap_or(config.run.seed);
-    let returns = visit_env(&config.env, Eval { config: &config, genome, norm, episodes, seed })??;
-    let n = returns.len() as f64;
-    let mean = returns.iter().sum::<f64>() / n;
-    let std = (returns.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / n).sqrt();
-    let min = returns.iter().cloned().fold(f64::INFINITY, f64::min);
-    let max = returns.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-    if json {
-        println!(
-            "{}",
-            serde_json::json!({"run_dir": run_dir, "episodes": episodes, "seed": seed, "mean": mean, "std": std, "min": min, "max": max})
-        );
-    } else {
-        println!(
-            "{}: centre over {episodes} episodes (seed {seed}): mean {mean:.2} ± {std:.2} (min {min}, max {max})",
-            run_dir.display()
-        );
+        RunEvaluation::Returns { seed, returns } => {
+            let (mean, std, min, max) = hetero::engine::mean_std_min_max(&returns);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"run_dir": run_dir, "episodes": episodes, "seed": seed, "mean": mean, "std": std, "min": min, "max": max})
+                );
+            } else {
+                println!(
+                    "{}: centre over {episodes} episodes (seed {seed}): mean {mean:.2} ± {std:.2} (min {min}, max {max})",
+                    run_dir.display()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -22,11 +22,11 @@
 //! does not depend on the thread that runs them, and partial sums are combined in chunk order,
 //! so results are identical for any thread count.
 
-mod run;
+mod problem;
 
-pub use run::{
+pub use problem::{
     classifier_model, draw_minibatch, evaluate_genome_on_test, is_classification, load_dataset, project_batch,
-    rate_neurons, read_accuracy, read_rates, train_classifier, AccuracyRow, DataConfig, RateHistory,
+    rate_neurons, read_accuracy, read_rates, AccuracyRow, ImageProblem, RateHistory, ACCURACY_FILE, RATES_FILE,
 };
 
 use crate::network::genome::{MemberNetwork, PopulationParams};

@@ -121,6 +121,25 @@ impl ObsNormalizer {
     }
 }
 
+/// Array names of the observation normaliser in checkpoint and params files.
+pub const OBS_NORM_ARRAYS: [&str; 3] = ["obs_norm.steps", "obs_norm.mean", "obs_norm.var"];
+
+/// The observation normaliser saved in a checkpoint or params file, if the run used one.
+pub fn load_obs_norm(arrays: &std::collections::HashMap<String, crate::io::Array>) -> Option<ObsNormalizer> {
+    let [steps, mean, var] = OBS_NORM_ARRAYS.map(|k| arrays.get(k).map(|a| a.to_f64()));
+    Some(ObsNormalizer::from_parts(*steps?.first()?, mean?, var?))
+}
+
+/// The normaliser as the arrays of a checkpoint or params file.
+pub fn obs_norm_arrays(norm: &ObsNormalizer) -> Vec<(String, crate::io::Array)> {
+    use crate::io::Array;
+    vec![
+        (OBS_NORM_ARRAYS[0].into(), Array::vector64(vec![norm.steps])),
+        (OBS_NORM_ARRAYS[1].into(), Array::vector64(norm.mean.clone())),
+        (OBS_NORM_ARRAYS[2].into(), Array::vector64(norm.var.clone())),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,13 +18,12 @@ use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale};
 use crate::analysis::shapley::shapley_values;
 use crate::config::{Config, ConfigTree};
-use crate::env::obs_norm::ObsNormalizer;
+use crate::engine::{RunPaths, TrainError};
+use crate::env::obs_norm::load_obs_norm;
 use crate::env::{visit_env, EnvVisitor, Environment};
 use crate::io::{load_arrays, write_atomic, IoError};
 use crate::network::Property;
-use crate::rng::Stream;
-use crate::rollout::EpisodeSource;
-use crate::train::{load_obs_norm, train_in_current_pool, Model, RunPaths, TrainError};
+use crate::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -170,34 +169,7 @@ pub fn job_config(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<C
     t.finish().map_err(|e| TrainError::Config(e.to_string()))
 }
 
-/// Mean-return evaluation of `genome` under `config` (observations normalised by `norm`).
-pub fn evaluate_config(
-    config: &Config,
-    genome: Option<&[f32]>,
-    norm: Option<&ObsNormalizer>,
-    episodes: usize,
-    seed: u64,
-) -> Result<Vec<f64>, TrainError> {
-    struct Eval<'a> {
-        config: &'a Config,
-        genome: Option<&'a [f32]>,
-        norm: Option<&'a ObsNormalizer>,
-        episodes: usize,
-        seed: u64,
-    }
-    impl EnvVisitor for Eval<'_> {
-        type Output = Vec<f64>;
-        fn visit<E: Environment>(self, env: E) -> Vec<f64> {
-            let model = Model::new(self.config, &env);
-            let centre = self
-                .genome
-                .map_or_else(|| model.layout.initial_centre(&self.config.network, &model.fixed), <[f32]>::to_vec);
-            let source = EpisodeSource { seed: self.seed, stream: Stream::Evaluation, generation: 0 };
-            model.evaluate_genome_normalized(self.config, &env, &centre, self.episodes, source, self.norm)
-        }
-    }
-    visit_env(&config.env, Eval { config, genome, norm, episodes, seed }).map_err(|e| TrainError::Config(e.to_string()))
-}
+pub use crate::rollout::evaluate_config;
 
 fn job_dir(out: &Path, env: &str, mask: usize, seed: u64) -> PathBuf {
     out.join("runs").join(format!("{env}-m{mask:02}-{}-s{seed}", label(mask).replace('τ', "tau").replace('+', "_")))

@@ -12,6 +12,7 @@
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::ConfigTree;
+use crate::engine::TrainError;
 use crate::env::{Action, CartPole, Environment};
 use crate::gradient::bptt::{Jacobian, Tape};
 use crate::gradient::reinforce::{self, initial_params, ReinforceConfig};
@@ -19,7 +20,7 @@ use crate::gradient::Surrogate;
 use crate::io::write_atomic;
 use crate::network::{GenomeMode, NetworkConfig, NetworkShape};
 use crate::rng::{stream_rng, Stream};
-use crate::train::{train_in_current_pool, TrainError};
+use crate::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -13,11 +13,13 @@
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::{Config, ConfigTree};
+use crate::engine::{RunPaths, TrainError};
 use crate::env::MemoryChain;
 use crate::io::{load_arrays, write_atomic};
 use crate::rng::Stream;
 use crate::rollout::EpisodeSource;
-use crate::train::{train_in_current_pool, Model, RunPaths, TrainError};
+use crate::rollout::{env_model, genome_returns};
+use crate::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -153,9 +155,9 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<Result
     let resume = RunPaths::new(&dir).checkpoint.exists();
     let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
     let env = MemoryChain::new(length, 1, config.env.max_steps);
-    let model = Model::new(&config, &env);
+    let model = env_model(&config, &env);
     let source = EpisodeSource { seed, stream: Stream::Evaluation, generation: 0 };
-    let returns = model.evaluate_genome(&config, &env, &summary.centre, opts.final_episodes, source);
+    let returns = genome_returns(&config, &model, &env, &summary.centre, opts.final_episodes, source, None);
     let row = ResultRow {
         length,
         arm: arm.name.clone(),
@@ -391,7 +393,7 @@ mod tests {
             .iter()
             .map(|a| {
                 let c = job_config(5, a, 0, 10).unwrap();
-                Model::new(&c, &env).layout.parameter_count()
+                env_model(&c, &env).layout.parameter_count()
             })
             .collect();
         assert!(counts.iter().all(|&c| c == 320), "{counts:?}");
@@ -401,7 +403,7 @@ mod tests {
     fn tau_equal_to_dt_is_a_memoryless_weight_arm() {
         let c = job_config(3, &Arm { name: "w".into(), mode: "weight", tau_ms: 5.0 }, 0, 10).unwrap();
         let env = MemoryChain::new(3, 1, 1000);
-        let m = Model::new(&c, &env);
+        let m = env_model(&c, &env);
         let arrays = m.layout.named_arrays(&m.layout.initial_centre(&c.network, &m.fixed), &c.network, &m.fixed);
         let tau = &arrays.iter().find(|a| a.0 == "hidden.tau_ms").unwrap().2;
         assert!(tau.iter().all(|&t| t == 5.0));

@@ -14,11 +14,12 @@
 
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
-use crate::classify::{read_accuracy, read_rates, train_classifier, AccuracyRow, RateHistory};
+use crate::classify::{read_accuracy, read_rates, AccuracyRow, ImageProblem, RateHistory};
 use crate::config::{Config, ConfigTree};
 use crate::data::{Dataset, DatasetName};
+use crate::engine::train_problem;
+use crate::engine::{RunPaths, TrainError};
 use crate::io::write_atomic;
-use crate::train::{RunPaths, TrainError};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -167,7 +168,8 @@ fn run_job(
     }
     let config = job_config(opts, dataset, size, arm, seed)?;
     let resume = RunPaths::new(&dir).checkpoint.exists();
-    let summary = train_classifier(&config, data, &dir, resume, &mut [&mut Quiet])?;
+    let mut problem = ImageProblem::new(&config, data)?;
+    let summary = train_problem(&config, &mut problem, &dir, resume, &mut [&mut Quiet])?;
     let row = ResultRow {
         dataset: dataset.to_string(),
         arm: arm.into(),

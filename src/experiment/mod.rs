@@ -9,7 +9,7 @@ pub mod intrinsic;
 pub mod memory_length;
 pub mod mnist;
 
-use crate::train::{MetricsRow, Observer, RunInfo, Summary};
+pub use crate::engine::Quiet;
 use std::io::IsTerminal;
 use std::sync::Mutex;
 
@@ -37,26 +37,7 @@ pub fn under_mpi() -> bool {
     }
 }
 
-/// True on the process that writes a reproduction's files (not a non-zero MPI rank).
-pub fn writes_files() -> bool {
-    #[cfg(feature = "mpi")]
-    {
-        crate::distributed::is_writer()
-    }
-    #[cfg(not(feature = "mpi"))]
-    {
-        true
-    }
-}
-
-/// An observer that says nothing (jobs inside a reproduction).
-pub struct Quiet;
-
-impl Observer for Quiet {
-    fn on_start(&mut self, _info: &RunInfo) {}
-    fn on_generation(&mut self, _row: &MetricsRow) {}
-    fn on_finish(&mut self, _summary: &Summary) {}
-}
+pub use crate::engine::writes_files;
 
 /// Progress over the jobs of a reproduction: a bar on a terminal, a line per job otherwise.
 pub struct JobProgress {

@@ -2,7 +2,9 @@
 
 pub mod feedforward;
 pub mod genome;
+pub mod model;
 pub mod reservoir;
 
 pub use feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
 pub use genome::{GenomeConfig, GenomeLayout, GenomeMode, Layer, PopulationParams, Property};
+pub use model::Model;

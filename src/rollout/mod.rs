@@ -30,6 +30,9 @@ use crate::neuron::lif::{leaky_step, spiking_step};
 use crate::rng::{stream_rng, Stream};
 use rayon::prelude::*;
 
+pub mod problem;
+pub use problem::{env_model, evaluate_config, genome_returns, EnvProblem};
+
 /// Lanes simulated side by side in one group's slots (the SIMD dimension of the step kernels).
 pub const SLOTS: usize = 16;
 

@@ -1,82 +1,17 @@
-//! The generation loop of a classification run (MNIST, Fashion-MNIST): the same run directory,
-//! metrics, checkpoints and resume as an environment run ([`crate::train`]), with a minibatch in
-//! place of episodes.
-//!
-//! Per generation g: the strategy asks for the population; a fresh minibatch of
-//! `data.batch_size` training images is drawn without replacement from stream
-//! (seed, Minibatch, g) among the first train_len − `data.validation` images (the rest are held
-//! out and scored at each evaluation), the same batch for every member; the batch is projected through W_in
-//! (one GEMM) and every member's loss is computed; fitness = −mean cross-entropy. The centre's
-//! fitness in metrics.csv is its −loss on the same batch. Every `data.test_every` generations and
-//! at the end the centre is evaluated on the whole test set: `accuracy.csv` gets a row (test
-//! accuracy and loss, silent fraction, spikes per neuron and step) and `rates.safetensors` the
-//! firing rates per class of `data.rate_neurons` hidden neurons chosen once per seed (Figure 6).
-
 use super::{
-    currents_from_pixels, evaluate, evaluate_with_counts, project, stacked_input_weights, Projection, SpikeCounts,
+    currents_from_pixels, evaluate as evaluate_members, evaluate_with_counts, project, stacked_input_weights,
+    Projection, SpikeCounts,
 };
 use crate::config::Config;
 use crate::data::{self, Dataset, DatasetName, NUM_CLASSES};
-use crate::io::{load_arrays, save_arrays, write_atomic, Array, IoError};
-use crate::network::genome::PopulationParams;
-use crate::network::{FixedWeights, GenomeLayout, NetworkShape};
+use crate::engine::{read_run_csv, write_csv, PopulationScores, Problem, ProblemInfo, Summary, TrainError};
+use crate::io::{load_arrays, save_arrays, Array, IoError};
+use crate::network::{Model, PopulationParams};
 use crate::rng::{stream_rng, Stream};
-use crate::train::{
-    finish_run, log_generation, mean_std_min_max, open_run_files, read_metrics, read_run_csv, restore_checkpoint,
-    save_run_state, start_observers, summarise, writes_files, MetricsRow, Model, Observer, RunPaths, SavedState,
-    Summary, TrainError,
-};
 use aligned_vec::AVec;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::time::Instant;
-
-/// Settings of a classification task (`[data]` in a config file); used when `env.name` is a
-/// dataset (`mnist`, `fashion-mnist`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataConfig {
-    /// Folder holding `mnist/` and `fashion-mnist/` ("" = search `$HETERO_DATA`, `./data`,
-    /// `/usr/share/datasets`).
-    pub dir: String,
-    /// Training images per generation (one minibatch, shared by all members).
-    pub batch_size: usize,
-    /// Simulation steps per image.
-    pub steps: usize,
-    /// Evaluate the centre on the test set every this many generations (and at the end).
-    pub test_every: u64,
-    /// Test images used by that evaluation (0 = all).
-    pub test_images: usize,
-    /// Training images held out for validation (0 = none): the last `validation` images of the
-    /// training file are never drawn into a minibatch, and every evaluation also scores the
-    /// centre on them (`validation_accuracy` in accuracy.csv). Tune hyper-parameters on this,
-    /// not on the test set.
-    pub validation: usize,
-    /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
-    pub rate_neurons: usize,
-}
-
-impl Default for DataConfig {
-    fn default() -> Self {
-        Self {
-            dir: String::new(),
-            batch_size: 1024,
-            steps: 4,
-            test_every: 10,
-            test_images: 0,
-            validation: 0,
-            rate_neurons: 32,
-        }
-    }
-}
-
-impl DataConfig {
-    /// `dir` as an optional path.
-    pub fn dir_path(&self) -> Option<&Path> {
-        (!self.dir.is_empty()).then(|| Path::new(self.dir.as_str()))
-    }
-}
+use std::path::Path;
 
 /// One row of accuracy.csv: the centre on the test set.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -131,14 +66,7 @@ pub struct RateHistory {
 /// The network of a classification config on `dataset`: pixels → hidden → 10 classes, the
 /// LeCun draw of the run's seed, and the genome layout.
 pub fn classifier_model(config: &Config, dataset: &Dataset) -> Model {
-    let shape = NetworkShape {
-        inputs: dataset.rows * dataset.cols,
-        hidden: config.network.hidden,
-        outputs: NUM_CLASSES as usize,
-    };
-    let fixed = FixedWeights::lecun(shape, config.run.seed);
-    let layout = GenomeLayout::new(shape, config.network.output, &config.genome);
-    Model { shape, fixed, layout }
+    Model::build(dataset.rows * dataset.cols, NUM_CLASSES as usize, &config.network, &config.genome, config.run.seed)
 }
 
 /// Loads the dataset a config names (`env.name`), from `data.dir` or the search roots.
@@ -152,139 +80,179 @@ pub fn is_classification(config: &Config) -> bool {
     config.env.name.parse::<DatasetName>().is_ok()
 }
 
-/// File names a classification run adds to a run directory.
-struct ExtraPaths {
-    accuracy: PathBuf,
-    rates: PathBuf,
+/// A configured network on a dataset, scored by cross-entropy on minibatches.
+pub struct ImageProblem<'a> {
+    config: &'a Config,
+    dataset: &'a Dataset,
+    model: Model,
+    /// Minibatches come from the images before the validation split.
+    train_len: usize,
+    /// The generation whose minibatch `x` and `labels` hold.
+    batch_of: Option<u64>,
+    indices: Vec<usize>,
+    x: Vec<f32>,
+    labels: Vec<u8>,
+    projection: AVec<f32>,
+    test: EvalSet<'a>,
+    validation: Option<EvalSet<'a>>,
+    accuracy: Vec<AccuracyRow>,
+    history: RateHistory,
 }
 
-/// Trains `config` on `dataset` into `out_dir` on the current rayon pool; resumes if `resume`.
-pub fn train_classifier(
-    config: &Config,
-    dataset: &Dataset,
-    out_dir: &Path,
-    resume: bool,
-    observers: &mut [&mut dyn Observer],
-) -> Result<Summary, TrainError> {
-    let dc = &config.data;
-    let pixels = dataset.rows * dataset.cols;
-    let model = classifier_model(config, dataset);
-    let shape = model.shape;
-    let centre0 = model.layout.initial_centre(&config.network, &model.fixed);
-    let mut strategy = config.strategy.build(&centre0, config.run.seed);
-    let (p, d) = (strategy.population_size(), strategy.dim());
-    if dc.validation >= dataset.train_len() {
-        return Err(TrainError::Config(format!(
-            "data.validation = {}: the training set has only {} images",
-            dc.validation,
-            dataset.train_len()
-        )));
-    }
-    let train_len = dataset.train_len() - dc.validation; // minibatches come from the images before the split
-    let batch = dc.batch_size.min(train_len);
-    let paths = RunPaths::new(out_dir);
-    let extra = ExtraPaths { accuracy: out_dir.join("accuracy.csv"), rates: out_dir.join("rates.safetensors") };
-    let writer = writes_files();
-    if writer {
-        std::fs::create_dir_all(out_dir)
-            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
-    }
-
-    let mut rows: Vec<MetricsRow> = Vec::new();
-    let mut accuracy: Vec<AccuracyRow> = Vec::new();
-    let mut history =
-        RateHistory { neurons: rate_neurons(config.run.seed, shape.hidden, dc.rate_neurons), ..Default::default() };
-    let mut start = 0u64;
-    let mut wall_before = 0.0;
-    if resume {
-        let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
-        let bad = |m: String| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m };
-        (start, wall_before) = (saved.generation, saved.wall_s);
-        rows = read_metrics(&paths.metrics, start)?;
-        accuracy = read_accuracy(&extra.accuracy, start)?;
-        history = read_rates(&extra.rates, start, history)?;
-        if start >= config.run.generations {
-            return Err(bad(format!(
-                "already at generation {start} of {}; raise --generations to continue",
-                config.run.generations
+impl<'a> ImageProblem<'a> {
+    /// The network of `config` on `dataset`; refuses a validation split that leaves no images to
+    /// train on.
+    pub fn new(config: &'a Config, dataset: &'a Dataset) -> Result<Self, TrainError> {
+        let dc = &config.data;
+        if dc.validation >= dataset.train_len() {
+            return Err(TrainError::Config(format!(
+                "data.validation = {}: the training set has only {} images",
+                dc.validation,
+                dataset.train_len()
             )));
         }
+        let model = classifier_model(config, dataset);
+        let train_len = dataset.train_len() - dc.validation;
+        let batch = dc.batch_size.min(train_len);
+        let neurons = rate_neurons(config.run.seed, model.shape.hidden, dc.rate_neurons);
+        Ok(Self {
+            config,
+            dataset,
+            model,
+            train_len,
+            batch_of: None,
+            indices: vec![0; batch],
+            x: Vec::new(),
+            labels: Vec::new(),
+            projection: AVec::new(0),
+            test: EvalSet::test(dataset, dc.test_images),
+            validation: EvalSet::validation(dataset, dc.validation),
+            accuracy: Vec::new(),
+            history: RateHistory { neurons, ..Default::default() },
+        })
     }
-    let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
-    start_observers(observers, out_dir, &model.layout, start, config.run.generations, rayon::current_num_threads());
 
-    let mut test = EvalSet::test(dataset, dc.test_images);
-    let mut validation = EvalSet::validation(dataset, dc.validation);
-    let mut population = vec![0.0f32; p * d];
-    let mut x = Vec::new();
-    let mut proj = AVec::new(0);
-    let mut indices = vec![0usize; batch];
-    let t0 = Instant::now();
-    for g in start..config.run.generations {
-        let tg = Instant::now();
-        strategy.ask(g, &mut population);
-        draw_minibatch(config.run.seed, g, train_len, &mut indices);
-        currents_from_pixels(&dataset.train_images, pixels, &indices, &mut x);
-        let labels: Vec<u8> = indices.iter().map(|&i| dataset.train_labels[i]).collect();
-        let params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &population, p);
-        let projection = project_batch(&params, &x, batch, &mut proj);
-        let scores = evaluate(&params, projection, &labels, dc.steps);
-        let fitness: Vec<f64> = scores.iter().map(|s| -s.loss()).collect();
-        strategy.tell(&fitness);
-        let centre = strategy.centre();
-        let centre_params = PopulationParams::build(&model.layout, &config.network, &model.fixed, &centre, 1);
-        let centre_projection = project_batch(&centre_params, &x, batch, &mut proj);
-        let centre_score = evaluate(&centre_params, centre_projection, &labels, dc.steps)[0];
-        let (mean, std, min, max) = mean_std_min_max(&fitness);
-        let spikes: u64 = scores.iter().map(|s| s.hidden_spikes).sum();
-        let member_steps = (p * batch * dc.steps) as u64;
-        let row = MetricsRow {
-            generation: g + 1,
-            fitness_mean: mean,
-            fitness_std: std,
-            fitness_min: min,
-            fitness_max: max,
-            centre_fitness: -centre_score.loss(),
-            sigma_mean: strategy.sigma_mean(),
-            spikes_per_neuron_step: spikes as f64 / (member_steps as f64 * shape.hidden as f64),
-            member_steps,
-            episodes_per_s: (p * batch) as f64 / tg.elapsed().as_secs_f64(),
-            wall_s: wall_before + t0.elapsed().as_secs_f64(),
-        };
-        log_generation(&mut metrics_file, &paths, observers, &row)?;
-        let last = g + 1 == config.run.generations;
-        if (g + 1) % dc.test_every == 0 || last {
-            let (acc_row, rates) =
-                evaluate_centre(&mut test, validation.as_mut(), &centre_params, dc.steps, &history.neurons, g + 1);
-            accuracy.push(acc_row);
-            history.generations.push(g + 1);
-            history.rates.push(rates);
-            if writer {
-                write_accuracy(&extra.accuracy, &accuracy)?;
-                write_rates(&extra.rates, &history)?;
-            }
+    /// The network.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The test-set rows so far.
+    pub fn accuracy(&self) -> &[AccuracyRow] {
+        &self.accuracy
+    }
+
+    /// Draws generation `g`'s minibatch unless it is already drawn.
+    fn minibatch(&mut self, generation: u64) {
+        if self.batch_of == Some(generation) {
+            return;
         }
-        rows.push(row);
-        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
-            let saved = SavedState {
-                strategy: strategy.as_ref(),
-                generation: g + 1,
-                wall_s: wall_before + t0.elapsed().as_secs_f64(),
-                centre: &centre,
-                norm: None,
-            };
-            save_run_state(&paths, &metrics_file, config, &model, &saved)?;
+        draw_minibatch(self.config.run.seed, generation, self.train_len, &mut self.indices);
+        let pixels = self.dataset.rows * self.dataset.cols;
+        currents_from_pixels(&self.dataset.train_images, pixels, &self.indices, &mut self.x);
+        self.labels = self.indices.iter().map(|&i| self.dataset.train_labels[i]).collect();
+        self.batch_of = Some(generation);
+    }
+
+    fn params(&self, genomes: &[f32], members: usize) -> PopulationParams {
+        PopulationParams::build(&self.model.layout, &self.config.network, &self.model.fixed, genomes, members)
+    }
+}
+
+impl Problem for ImageProblem<'_> {
+    fn info(&self) -> ProblemInfo {
+        ProblemInfo {
+            name: self.config.env.name.clone(),
+            dim: self.model.layout.dim,
+            paper_parameter_count: self.model.layout.paper_parameter_count(),
+            hidden_neurons: self.model.shape.hidden,
+            items_per_member: self.indices.len(),
+            solved_threshold: None,
+            fitness_label: "−cross-entropy",
         }
     }
-    let summary = Summary {
-        stopped_early: false,
-        test_accuracy: accuracy.last().map(|a| a.test_accuracy),
-        centre: strategy.centre(),
-        ..summarise(config, &model, &rows, None)
-    };
-    finish_run(&paths, config, &rows, &summary, "−cross-entropy", observers)?;
-    Ok(summary)
+
+    fn initial_centre(&self) -> Vec<f32> {
+        self.model.layout.initial_centre(&self.config.network, &self.model.fixed)
+    }
+
+    fn evaluate(&mut self, generation: u64, population: &[f32], members: usize) -> PopulationScores {
+        self.minibatch(generation);
+        let params = self.params(population, members);
+        let batch = self.indices.len();
+        let projection = project_batch(&params, &self.x, batch, &mut self.projection);
+        let scores = evaluate_members(&params, projection, &self.labels, self.config.data.steps);
+        PopulationScores {
+            fitness: scores.iter().map(|s| -s.loss()).collect(),
+            steps: (members * batch * self.config.data.steps) as u64,
+            hidden_spikes: scores.iter().map(|s| s.hidden_spikes).sum(),
+        }
+    }
+
+    fn evaluate_centre(&mut self, generation: u64, centre: &[f32]) -> f64 {
+        self.minibatch(generation);
+        let params = self.params(centre, 1);
+        let projection = project_batch(&params, &self.x, self.indices.len(), &mut self.projection);
+        -evaluate_members(&params, projection, &self.labels, self.config.data.steps)[0].loss()
+    }
+
+    fn end_generation(
+        &mut self,
+        completed: u64,
+        centre: &[f32],
+        last: bool,
+        dir: &Path,
+        writer: bool,
+    ) -> Result<(), TrainError> {
+        let dc = &self.config.data;
+        if completed % dc.test_every != 0 && !last {
+            return Ok(());
+        }
+        let params = self.params(centre, 1);
+        let (row, rates) = evaluate_centre(
+            &mut self.test,
+            self.validation.as_mut(),
+            &params,
+            dc.steps,
+            &self.history.neurons,
+            completed,
+        );
+        self.accuracy.push(row);
+        self.history.generations.push(completed);
+        self.history.rates.push(rates);
+        if writer {
+            write_accuracy(&dir.join(ACCURACY_FILE), &self.accuracy)?;
+            write_rates(&dir.join(RATES_FILE), &self.history)?;
+        }
+        Ok(())
+    }
+
+    fn params_arrays(&self, centre: &[f32]) -> (Vec<(String, Array)>, HashMap<String, String>) {
+        self.model.params_arrays(&self.config.network, centre, Vec::new(), self.config.to_toml())
+    }
+
+    fn restore(
+        &mut self,
+        _path: &Path,
+        _checkpoint: &HashMap<String, Array>,
+        generation: u64,
+        dir: &Path,
+    ) -> Result<(), TrainError> {
+        self.accuracy = read_accuracy(&dir.join(ACCURACY_FILE), generation)?;
+        let empty = RateHistory { neurons: std::mem::take(&mut self.history.neurons), ..Default::default() };
+        self.history = read_rates(&dir.join(RATES_FILE), generation, empty)?;
+        Ok(())
+    }
+
+    fn finish(&self, summary: &mut Summary) {
+        summary.test_accuracy = self.accuracy.last().map(|a| a.test_accuracy);
+    }
 }
+
+/// The test-set rows a classification run adds to its directory.
+pub const ACCURACY_FILE: &str = "accuracy.csv";
+/// The per-class firing rates a classification run adds to its directory (Figure 6).
+pub const RATES_FILE: &str = "rates.safetensors";
 
 /// Projects the batch `x` (batch × inputs) through the input weights of `params` into `buffer`:
 /// one GEMM with the shared W_in (neuron mode) or with all members' W_in side by side.
@@ -424,13 +392,7 @@ fn class_rates(counts: &SpikeCounts, neurons: &[usize], steps: usize) -> Vec<f32
 }
 
 fn write_accuracy(path: &Path, rows: &[AccuracyRow]) -> Result<(), IoError> {
-    let mut text = String::from(AccuracyRow::HEADER);
-    text.push('\n');
-    for r in rows {
-        text.push_str(&r.csv());
-        text.push('\n');
-    }
-    write_atomic(path, text.as_bytes())
+    write_csv(path, AccuracyRow::HEADER, rows.iter().map(AccuracyRow::csv))
 }
 
 /// Reads accuracy.csv rows up to generation `through` (a missing file is empty).

@@ -1,0 +1,219 @@
+//! The one generation loop: ask → evaluate → tell → the centre → the Problem's end of generation
+//! → a metrics row → observers → a checkpoint every `run.checkpoint_every` generations, with
+//! stop criteria (`run.stop_fitness` held for `run.stop_patience` generations), exact resume, and
+//! the population split across MPI ranks (feature `mpi`), the same for every [`Problem`].
+//!
+//! The loop writes only the run's data files: `config.toml` (every key), `metrics.csv`,
+//! `checkpoint.safetensors`, `params.safetensors`, `summary.json`, and whatever the Problem adds
+//! in [`Problem::end_generation`]. Figures and progress are observers. Every file is written
+//! atomically; `--resume` restarts from the checkpoint and truncates metrics to it.
+
+use super::checkpoint::{restore_checkpoint, save_checkpoint};
+use super::metrics::{mean_std_min_max, read_metrics, write_csv, MetricsRow};
+use super::observer::{Observer, RunInfo};
+use super::problem::{PopulationScores, Problem};
+use super::run_dir::RunPaths;
+use super::summary::{summarise, Summary, SummaryFacts};
+use super::TrainError;
+use crate::config::Config;
+use crate::io::{save_arrays, write_atomic, IoError};
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+/// True when this process writes the run's files (always, unless it is a non-zero MPI rank).
+pub fn writes_files() -> bool {
+    #[cfg(feature = "mpi")]
+    {
+        crate::distributed::is_writer()
+    }
+    #[cfg(not(feature = "mpi"))]
+    {
+        true
+    }
+}
+
+/// Runs `f` on a pool of `threads` worker threads (0 = all cores).
+pub fn in_pool<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> Result<R, TrainError> {
+    let threads = if threads == 0 { rayon::current_num_threads() } else { threads };
+    let pool =
+        rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| TrainError::Threads(e.to_string()))?;
+    Ok(pool.install(f))
+}
+
+/// Scores the population, split across MPI ranks when there are several (feature `mpi`): each
+/// rank evaluates only its contiguous share, then every rank gathers the whole result in member
+/// order, so every rank holds the single-process scores bit for bit.
+fn evaluate_population(
+    problem: &mut dyn Problem,
+    generation: u64,
+    population: &[f32],
+    members: usize,
+    dim: usize,
+) -> PopulationScores {
+    #[cfg(feature = "mpi")]
+    {
+        if let Some((rank, size)) = crate::distributed::ranks() {
+            let (lo, hi) = crate::distributed::share(members, rank, size);
+            let local = problem.evaluate(generation, &population[lo * dim..hi * dim], hi - lo);
+            return crate::distributed::gather_scores(&local, members);
+        }
+    }
+    problem.evaluate(generation, &population[..members * dim], members)
+}
+
+/// Trains `problem` with the strategy, budget and stop criteria of `config` into `out_dir`
+/// (created if needed) on the rayon pool the caller is in; resumes from the directory's
+/// checkpoint if `resume`. Many runs can share one pool, as `hetero reproduce` does; results are
+/// the same for any number of threads.
+pub fn train_problem(
+    config: &Config,
+    problem: &mut dyn Problem,
+    out_dir: &Path,
+    resume: bool,
+    observers: &mut [&mut dyn Observer],
+) -> Result<Summary, TrainError> {
+    let info = problem.info();
+    let centre0 = problem.initial_centre();
+    let mut strategy = config.strategy.build(&centre0, config.run.seed);
+    let p = strategy.population_size();
+    let d = strategy.dim();
+    let paths = RunPaths::new(out_dir);
+    let writer = writes_files();
+    #[cfg(feature = "mpi")]
+    if let Some(reason) = problem.needs_single_process() {
+        if crate::distributed::ranks().is_some_and(|(_, size)| size > 1) {
+            return Err(TrainError::Config(format!("{reason}: not supported across MPI ranks (run one process)")));
+        }
+    }
+    if writer {
+        std::fs::create_dir_all(out_dir)
+            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
+    }
+
+    let mut rows: Vec<MetricsRow> = Vec::new();
+    let mut start = 0u64;
+    let mut wall_before = 0.0;
+    if resume {
+        let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
+        (start, wall_before) = (saved.generation, saved.wall_s);
+        problem.restore(&paths.checkpoint, &saved.arrays, start, out_dir)?;
+        rows = read_metrics(&paths.metrics, start)?;
+        if start >= config.run.generations {
+            return Err(TrainError::Resume {
+                path: paths.checkpoint.display().to_string(),
+                message: format!(
+                    "already at generation {start} of {}; raise --generations to continue",
+                    config.run.generations
+                ),
+            });
+        }
+    }
+    let mut metrics_file = open_run_files(&paths, config, &rows, writer)?;
+    let run_info = RunInfo {
+        out_dir: out_dir.to_path_buf(),
+        parameter_count: info.dim,
+        paper_parameter_count: info.paper_parameter_count,
+        start_generation: start,
+        generations: config.run.generations,
+        threads: rayon::current_num_threads(),
+        fitness_label: info.fitness_label,
+    };
+    for o in observers.iter_mut() {
+        o.on_start(&run_info);
+    }
+
+    let mut population = vec![0.0f32; p * d];
+    let t0 = Instant::now();
+    for g in start..config.run.generations {
+        #[cfg(feature = "mpi")]
+        crate::distributed::maybe_fail(g);
+        let tg = Instant::now();
+        strategy.ask(g, &mut population);
+        let scores = evaluate_population(problem, g, &population, p, d);
+        strategy.tell(&scores.fitness);
+        let centre = strategy.centre();
+        let centre_fitness = problem.evaluate_centre(g, &centre);
+        let (mean, std, min, max) = mean_std_min_max(&scores.fitness);
+        let row = MetricsRow {
+            generation: g + 1,
+            fitness_mean: mean,
+            fitness_std: std,
+            fitness_min: min,
+            fitness_max: max,
+            centre_fitness,
+            sigma_mean: strategy.sigma_mean(),
+            spikes_per_neuron_step: scores.hidden_spikes as f64
+                / (scores.steps.max(1) as f64 * info.hidden_neurons as f64),
+            member_steps: scores.steps,
+            episodes_per_s: (p * info.items_per_member) as f64 / tg.elapsed().as_secs_f64(),
+            wall_s: wall_before + t0.elapsed().as_secs_f64(),
+        };
+        let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count()
+            as u64
+            + (row.centre_fitness >= config.run.stop_fitness) as u64;
+        let stop_now = solved_streak >= config.run.stop_patience;
+        let last = g + 1 == config.run.generations || stop_now;
+        problem.end_generation(g + 1, &centre, last, out_dir, writer)?;
+        if let Some(f) = metrics_file.as_mut() {
+            writeln!(f, "{}", row.csv())
+                .map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+        }
+        for o in observers.iter_mut() {
+            o.on_generation(&row);
+        }
+        rows.push(row);
+        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
+            // metrics.csv reaches the disk first, so a checkpoint never refers to rows a crash
+            // could lose.
+            if let Some(f) = metrics_file.as_ref() {
+                f.sync_data().ok();
+            }
+            let wall_s = wall_before + t0.elapsed().as_secs_f64();
+            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, problem.checkpoint_arrays())?;
+            let (arrays, meta) = problem.params_arrays(&centre);
+            save_arrays(&paths.params, &arrays, &meta)?;
+        }
+        if stop_now {
+            break;
+        }
+    }
+    let facts = SummaryFacts {
+        env: &info.name,
+        mode: format!("{:?}", config.genome.mode).to_lowercase(),
+        seed: config.run.seed,
+        generations: config.run.generations,
+        counts: (info.dim, info.paper_parameter_count),
+        threshold: info.solved_threshold,
+    };
+    let mut summary = summarise(&facts, &rows);
+    summary.centre = strategy.centre();
+    problem.finish(&mut summary);
+    if writer {
+        write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
+    }
+    for o in observers.iter_mut() {
+        o.on_finish(&summary).map_err(|e| TrainError::Observer(e.to_string()))?;
+    }
+    Ok(summary)
+}
+
+/// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and
+/// opens it for appending; nothing on a process that does not write (a non-zero MPI rank).
+fn open_run_files(
+    paths: &RunPaths,
+    config: &Config,
+    rows: &[MetricsRow],
+    writer: bool,
+) -> Result<Option<std::fs::File>, IoError> {
+    if !writer {
+        return Ok(None);
+    }
+    write_atomic(&paths.config, config.to_toml().as_bytes())?;
+    write_csv(&paths.metrics, MetricsRow::HEADER, rows.iter().map(MetricsRow::csv))?;
+    let file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&paths.metrics)
+        .map_err(|e| IoError::Os { path: paths.metrics.display().to_string(), message: e.to_string() })?;
+    Ok(Some(file))
+}
