@@ -657,3 +657,43 @@ fn reproduce_ablation_refuses_unknown_tasks() {
     assert_clean_failure(&dir, &["reproduce", "ablation", "--env", "hopper", "--params", "2"], &["--params"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Classification honours the stop criterion like every Problem: a centre fitness (−loss) above
+/// `run.stop_fitness` for `run.stop_patience` generations ends the run early.
+#[test]
+fn classification_stops_early_on_the_stop_criterion() {
+    let dir = scratch("mnist-stop");
+    let data = tiny_dataset(&dir);
+    let data_set = format!("data.dir={}", data.display());
+    let o = run_in(
+        &dir,
+        &[
+            "train",
+            "mnist-neuron-4096",
+            "--out",
+            "stop",
+            "--generations",
+            "20",
+            "--population",
+            "8",
+            "--set",
+            "network.hidden=16",
+            "--set",
+            "data.batch_size=32",
+            "--set",
+            "run.stop_fitness=-1000",
+            "--set",
+            "run.stop_patience=3",
+            "--set",
+            &data_set,
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("stop/summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["generations"], 3, "{summary}");
+    assert_eq!(summary["stopped_early"], true, "{summary}");
+    let accuracy = std::fs::read_to_string(dir.join("stop/accuracy.csv")).unwrap();
+    assert_eq!(accuracy.lines().last().unwrap().split(',').next(), Some("3"), "the last generation is scored");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

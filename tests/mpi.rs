@@ -1,7 +1,8 @@
 //! MPI (feature `mpi`): training under `mpirun` with 1, 2 and 3 ranks gives exactly the plain
 //! run's metrics and params; a rank that fails ends the job with a clear message and leaves the
 //! last checkpoint intact, and `--resume` with a different number of ranks finishes the run
-//! exactly as an uninterrupted one. Needs Open MPI's `mpirun` (scripts/install_mpi.sh).
+//! exactly as an uninterrupted one; classification runs split their population the same way.
+//! Needs Open MPI's `mpirun` (scripts/install_mpi.sh).
 #![cfg(feature = "mpi")]
 
 use std::path::{Path, PathBuf};
@@ -107,5 +108,87 @@ fn reproduce_under_mpi_gives_the_plain_table() {
         std::fs::read_to_string(dir.join("plain/results.csv")).unwrap(),
         std::fs::read_to_string(dir.join("mpi/results.csv")).unwrap()
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A tiny MNIST-shaped dataset under `dir/data/mnist` (8×8 images, the class a bright row).
+fn tiny_dataset(dir: &Path) -> PathBuf {
+    use hetero::data::idx::write_idx;
+    let root = dir.join("data");
+    let folder = root.join("mnist");
+    std::fs::create_dir_all(&folder).unwrap();
+    for (stem, n, offset) in [("train", 300usize, 0usize), ("t10k", 120, 3)] {
+        let labels: Vec<u8> = (0..n).map(|i| ((i * 7 + offset) % 10) as u8).collect();
+        let mut images = vec![0u8; n * 64];
+        for (i, &l) in labels.iter().enumerate() {
+            for c in 0..8 {
+                images[i * 64 + (l as usize % 8) * 8 + c] = 200 + (i % 50) as u8;
+                images[i * 64 + ((i + c) % 64)] = 90;
+            }
+        }
+        write_idx(&folder.join(format!("{stem}-images-idx3-ubyte")), &[n, 8, 8], &images).unwrap();
+        write_idx(&folder.join(format!("{stem}-labels-idx1-ubyte")), &[n], &labels).unwrap();
+    }
+    root
+}
+
+/// Classification splits its members across ranks like any Problem: 2 and 3 ranks write the
+/// plain run's metrics, accuracy.csv, params and rates, in neuron and in weight mode.
+#[test]
+fn classification_under_mpi_gives_the_plain_run() {
+    let dir = scratch("mnist");
+    let data = tiny_dataset(&dir);
+    let data_set = format!("data.dir={}", data.display());
+    for preset in ["mnist-neuron-4096", "mnist-weight-3970"] {
+        let args = |out: &str| -> Vec<String> {
+            let hidden = if preset.contains("neuron") { "network.hidden=40" } else { "network.hidden=6" };
+            [
+                "train",
+                preset,
+                "--out",
+                out,
+                "--generations",
+                "4",
+                "--threads",
+                "1",
+                "--population",
+                "14",
+                "--set",
+                hidden,
+                "--set",
+                "data.batch_size=64",
+                "--set",
+                "data.test_every=2",
+                "--set",
+                &data_set,
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+        };
+        let plain_out = format!("{preset}-plain");
+        let a = args(&plain_out);
+        let o = plain(&dir, &a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for ranks in [2usize, 3] {
+            let out = format!("{preset}-np{ranks}");
+            let a = args(&out);
+            let o = mpirun(&dir, ranks, &a.iter().map(String::as_str).collect::<Vec<_>>(), None);
+            assert!(o.status.success(), "mpirun -np {ranks}: {}", String::from_utf8_lossy(&o.stderr));
+            assert_eq!(metrics(&dir.join(&plain_out)), metrics(&dir.join(&out)), "{preset}: metrics, {ranks} ranks");
+            assert_eq!(
+                std::fs::read_to_string(dir.join(&plain_out).join("accuracy.csv")).unwrap(),
+                std::fs::read_to_string(dir.join(&out).join("accuracy.csv")).unwrap(),
+                "{preset}: accuracy.csv, {ranks} ranks"
+            );
+            for file in ["params.safetensors", "rates.safetensors", "checkpoint.safetensors"] {
+                assert_eq!(
+                    arrays(&dir.join(&plain_out).join(file)),
+                    arrays(&dir.join(&out).join(file)),
+                    "{preset}: {file}, {ranks} ranks"
+                );
+            }
+        }
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
