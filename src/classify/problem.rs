@@ -205,7 +205,7 @@ impl Problem for ImageProblem<'_> {
         writer: bool,
     ) -> Result<(), TrainError> {
         let dc = &self.config.data;
-        if completed % dc.test_every != 0 && !last {
+        if !completed.is_multiple_of(dc.test_every) && !last {
             return Ok(());
         }
         let params = self.params(centre, 1);

@@ -41,6 +41,69 @@ pub enum Action<'a> {
     Continuous(&'a [f32]),
 }
 
+/// An action parsed from text, owned ([`ActionSpace::parse_actions`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionValue {
+    /// Index of a discrete action.
+    Discrete(usize),
+    /// A continuous action vector.
+    Continuous(Vec<f32>),
+}
+
+impl ActionValue {
+    /// The action to step with.
+    pub fn as_action(&self) -> Action<'_> {
+        match self {
+            ActionValue::Discrete(i) => Action::Discrete(*i),
+            ActionValue::Continuous(v) => Action::Continuous(v),
+        }
+    }
+}
+
+/// Text that is not an action of the space.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("`{text}` is not {expected}")]
+pub struct ActionParseError {
+    /// The offending piece.
+    pub text: String,
+    /// What the space takes.
+    pub expected: String,
+}
+
+impl ActionSpace {
+    /// Parses a sequence of actions: discrete ones as indices separated by `,` (or `;`),
+    /// continuous ones as vectors of `dim` numbers separated by `;`, each vector's numbers by `,`.
+    /// Empty pieces are skipped. Returns each action with the text it came from.
+    pub fn parse_actions(self, text: &str) -> Result<Vec<(String, ActionValue)>, ActionParseError> {
+        let pieces: Vec<&str> = match self {
+            ActionSpace::Discrete(_) => text.split([',', ';']).collect(),
+            ActionSpace::Continuous(_) => text.split(';').collect(),
+        };
+        pieces
+            .into_iter()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| Ok((p.to_string(), self.parse_action(p)?)))
+            .collect()
+    }
+
+    /// Parses one action: an index below `n`, or `dim` comma-separated numbers.
+    pub fn parse_action(self, text: &str) -> Result<ActionValue, ActionParseError> {
+        match self {
+            ActionSpace::Discrete(n) => match text.trim().parse::<usize>() {
+                Ok(i) if i < n => Ok(ActionValue::Discrete(i)),
+                _ => Err(ActionParseError { text: text.into(), expected: format!("an action index 0..{}", n - 1) }),
+            },
+            ActionSpace::Continuous(dim) => {
+                match text.split(',').map(|x| x.trim().parse::<f32>()).collect::<Result<Vec<f32>, _>>() {
+                    Ok(v) if v.len() == dim => Ok(ActionValue::Continuous(v)),
+                    _ => Err(ActionParseError { text: text.into(), expected: format!("a vector of {dim} numbers") }),
+                }
+            }
+        }
+    }
+}
+
 /// What one step returned.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Transition {
@@ -178,5 +241,31 @@ pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Out
             "environment `{name}` needs MuJoCo: build with `--features mujoco` after scripts/install_mujoco.sh"
         ))),
         other => Err(UnknownEnv::unknown(other)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discrete_actions_parse_as_indices_below_n() {
+        let a = ActionSpace::Discrete(2).parse_actions("0, 1,1;0").unwrap();
+        let v: Vec<ActionValue> = a.into_iter().map(|(_, v)| v).collect();
+        assert_eq!(v, [0, 1, 1, 0].map(ActionValue::Discrete));
+        let e = ActionSpace::Discrete(2).parse_actions("1,7").unwrap_err();
+        assert_eq!(e.to_string(), "`7` is not an action index 0..1");
+        assert!(ActionSpace::Discrete(2).parse_actions("-1").is_err());
+        assert!(ActionSpace::Discrete(2).parse_actions("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn continuous_actions_parse_as_vectors_of_dim_numbers() {
+        let a = ActionSpace::Continuous(2).parse_actions("0.5,-1; 0,0.25").unwrap();
+        assert_eq!(a[0].1, ActionValue::Continuous(vec![0.5, -1.0]));
+        assert_eq!(a[1].1.as_action(), Action::Continuous(&[0.0, 0.25]));
+        let e = ActionSpace::Continuous(2).parse_actions("0.5,-1;1").unwrap_err();
+        assert_eq!(e.to_string(), "`1` is not a vector of 2 numbers");
+        assert!(ActionSpace::Continuous(2).parse_actions("a,b").is_err());
     }
 }

@@ -67,6 +67,11 @@ impl Options {
             out,
         }
     }
+
+    /// A smoke test: horizons 100 and 200, 2 seeds, ES with 8 members × 10 generations.
+    pub fn quick(out: PathBuf) -> Self {
+        Self { max_steps: vec![100, 200], seeds: 2, es_population: 8, es_generations: 10, ..Self::full(out) }
+    }
 }
 
 /// One row of results.csv.

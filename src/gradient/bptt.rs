@@ -111,6 +111,24 @@ pub enum Jacobian {
     Detached,
 }
 
+/// A Jacobian name that does not parse.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}: expected reset or detached")]
+pub struct ParseJacobianError(String);
+
+impl std::str::FromStr for Jacobian {
+    type Err = ParseJacobianError;
+
+    /// `reset` (Eq. 9) or `detached` (Eq. 11).
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        match name {
+            "reset" => Ok(Jacobian::WithReset),
+            "detached" => Ok(Jacobian::Detached),
+            _ => Err(ParseJacobianError(name.to_string())),
+        }
+    }
+}
+
 /// Everything the backward pass needs from the forward pass, step-major.
 #[derive(Clone, Debug, Default)]
 pub struct Tape {

@@ -68,8 +68,47 @@ impl Surrogate {
     }
 }
 
+/// A surrogate name that does not parse.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseSurrogateError(String);
+
+impl std::str::FromStr for Surrogate {
+    type Err = ParseSurrogateError;
+
+    /// `atan[:α]` (α defaults to 2), `log[:α]`, `triangle`, `rectangular`.
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        let (kind, alpha) = name.split_once(':').map_or((name, None), |(k, a)| (k, Some(a)));
+        let alpha = match alpha.map(str::parse::<f64>) {
+            None => 2.0,
+            Some(Ok(a)) if a > 0.0 && a.is_finite() => a,
+            _ => return Err(ParseSurrogateError(format!("{name}: α must be a positive number"))),
+        };
+        let unknown = || ParseSurrogateError(format!("{name}: unknown (atan:α, log:α, triangle, rectangular)"));
+        match kind {
+            "atan" => Ok(Surrogate::ATan { alpha }),
+            "log" => Ok(Surrogate::Log { alpha }),
+            "triangle" | "rectangular" if name.contains(':') => Err(unknown()),
+            "triangle" => Ok(Surrogate::Triangle),
+            "rectangular" => Ok(Surrogate::Rectangular),
+            _ => Err(unknown()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn surrogates_parse_from_their_names_and_bad_names_are_refused() {
+        assert_eq!("atan".parse(), Ok(Surrogate::ATan { alpha: 2.0 }));
+        assert_eq!("log:4".parse(), Ok(Surrogate::Log { alpha: 4.0 }));
+        assert_eq!("triangle".parse(), Ok(Surrogate::Triangle));
+        assert_eq!("rectangular".parse(), Ok(Surrogate::Rectangular));
+        for bad in ["sinc", "atan:-1", "atan:x", "log:inf", "triangle:3"] {
+            assert!(bad.parse::<Surrogate>().unwrap_err().to_string().starts_with(bad), "{bad}");
+        }
+    }
     use super::*;
 
     /// Each surrogate derivative against a central difference of its own g(x) (where g is smooth).

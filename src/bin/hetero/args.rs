@@ -1,0 +1,285 @@
+//! The command line's arguments (clap): one enum of commands, their flags and help texts.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "hetero",
+    version,
+    about = "Neuronal heterogeneity in spiking networks: evolution strategies over neuron properties"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Train a network with an evolution strategy.
+    Train {
+        /// A preset name (see `hetero presets`) or a path to a .toml config.
+        config: String,
+        /// Generations to run (run.generations).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        generations: Option<i64>,
+        /// Population size (strategy.population).
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        population: Option<i64>,
+        /// Seed of every random stream (run.seed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Worker threads, 0 = all cores (run.threads); results do not depend on it.
+        #[arg(long, value_name = "N", allow_negative_numbers = true)]
+        threads: Option<i64>,
+        /// Run directory (default runs/<preset>-s<seed>, numbered if taken).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Continue the run in --out (or the default directory) from its checkpoint.
+        #[arg(long)]
+        resume: bool,
+        /// Override any config key, e.g. --set network.hidden=128 (repeatable).
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
+    /// Evaluate a run's centre on fresh episodes.
+    Eval {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Episodes.
+        #[arg(long, default_value_t = 100, value_name = "N")]
+        episodes: usize,
+        /// Seed of the evaluation episodes (default: the run's seed).
+        #[arg(long, value_name = "N")]
+        seed: Option<u64>,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the built-in presets.
+    Presets,
+    /// Replay actions in an environment from its seeded initial state, printing every step.
+    Env {
+        /// Environment name (cartpole, memory_chain; with feature mujoco halfcheetah, hopper, walker2d, ant).
+        name: String,
+        /// Seed: the initial state is episode 0 of generation 0 of a run with this seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Comma-separated actions; continuous: `;`-separated vectors of `,`-separated numbers.
+        #[arg(long, value_name = "A,B,... | a1,a2;b1,b2;...", default_value = "")]
+        actions: String,
+        /// Step limit.
+        #[arg(long, default_value_t = 500)]
+        max_steps: usize,
+        /// One JSON object per line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Reproduce an experiment of the papers.
+    #[command(subcommand)]
+    Reproduce(Reproduce),
+    /// The temporal task bank of the intrinsic-heterogeneity studies.
+    #[command(subcommand)]
+    Tasks(Tasks),
+    /// Analyse finished runs.
+    #[command(subcommand)]
+    Analyze(Analyze),
+    /// Print throughput figures.
+    Bench {
+        /// Which benchmark: all | cartpole | memory | bptt | mnist | reservoir | locomotion (feature mujoco).
+        name: String,
+        /// locomotion: the task (halfcheetah, hopper, walker2d, ant).
+        #[arg(long, default_value = "halfcheetah")]
+        env: String,
+        /// One JSON object per row.
+        #[arg(long)]
+        json: bool,
+        /// Timed generations per row (default 12; locomotion 3).
+        #[arg(long)]
+        generations: Option<u64>,
+        /// Worker threads, 0 = all cores.
+        #[arg(long, default_value_t = 0)]
+        threads: usize,
+        /// mnist: time generations of this run (its config and checkpoint: trained centre and σ,
+        /// so trained spike rates) instead of the paper's sizes from the initial centre.
+        #[arg(long, value_name = "RUN_DIR")]
+        run: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Tasks {
+    /// Print every task name, one per line, in bank order.
+    List,
+    /// Print one task's stimulus and target as CSV (t, u0[, u1, u2], y).
+    Show {
+        /// Task name (see `hetero tasks list`).
+        name: String,
+        /// Seed of the stimulus.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Samples.
+        #[arg(long, default_value_t = 200)]
+        len: usize,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Reproduce {
+    /// Paper B: quenched τ heterogeneity in reservoirs on the task bank (profiles | size | robustness | cost).
+    Intrinsic {
+        /// profiles | size | robustness | cost.
+        study: String,
+        /// rate | spiking | both (default both).
+        #[arg(long, default_value = "both")]
+        network: String,
+        /// Network seeds per condition (default 10; 3 with --quick).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Figure 7 / Table 5: BP (REINFORCE + BPTT) vs ES on CartPole, neuron and weight mode.
+    BpVsEs {
+        /// CartPole step limits (default 100,200,500,1000).
+        #[arg(long = "max-steps", value_name = "N,N,...", value_delimiter = ',')]
+        max_steps: Option<Vec<usize>>,
+        /// Seeds per (arm, max steps) (default 20; Paper A used 100).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// BP learning rate (Adam; default 3e-2). Table 5's sweep: 1e-3, 1e-2, 3e-2, 0.1, 0.3.
+        #[arg(long, value_name = "LR", allow_negative_numbers = true)]
+        lr: Option<f64>,
+        /// BP surrogate: atan:ALPHA (default atan:2), log:ALPHA, triangle, rectangular (Table 6).
+        #[arg(long, value_name = "NAME[:ALPHA]")]
+        surrogate: Option<String>,
+        /// BP recurrent Jacobian: reset (Eq. 9, default) or detached (Eq. 11).
+        #[arg(long, value_name = "reset|detached")]
+        jacobian: Option<String>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Figure 2: bsuite memory_length, neuron vs weight mode and a homogeneous-τ sweep.
+    MemoryLength {
+        /// Memory lengths (default 1-10,12,14,17,20,25,30,40,50).
+        #[arg(long, value_name = "L,L,...", value_delimiter = ',')]
+        lengths: Option<Vec<usize>>,
+        /// Seeds per (length, arm) (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Generation budget per run (default 1000, Paper A's).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Homogeneous τ values (ms) of the weight-mode sweep (default 5,10,20,40,80,160).
+        #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
+        taus: Option<Vec<f32>>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Table 3 and Figure 6: MNIST / Fashion-MNIST, neuron vs weight mode at equal sizes.
+    Mnist {
+        /// mnist, fashion-mnist or both (default both).
+        #[arg(long, value_name = "NAME")]
+        dataset: Option<String>,
+        /// Sizes in trainable neuron parameters (default 4096,8192,16384,32768).
+        #[arg(long, value_name = "N,N,...", value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Generations per run (default 300).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per (dataset, size, arm) (default 1).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Folder holding mnist/ and fashion-mnist/ (default: $HETERO_DATA, ./data, /usr/share/datasets).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Table 1 / Figure 4: the 15 neuron-property subsets on locomotion (feature mujoco) and Shapley values.
+    Ablation {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Generations per run (default 1000, Paper A's).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per coalition (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// Trainable-parameter budget per network (default 16384, Paper A's).
+        #[arg(long, value_name = "P")]
+        params: Option<usize>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
+        /// Episodes of each final centre evaluation (default 10).
+        #[arg(long = "final-episodes", value_name = "N")]
+        final_episodes: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+    /// Paper A Figure 3: reward vs trainable parameters on locomotion (feature mujoco), neuron vs weight mode.
+    ControlScaling {
+        /// Task: halfcheetah, hopper, walker2d, ant or all.
+        #[arg(long, value_name = "NAME")]
+        env: String,
+        /// Parameter budgets (default 256,1024,4096,16384).
+        #[arg(long, value_name = "P,P,...", value_delimiter = ',')]
+        sizes: Option<Vec<usize>>,
+        /// Generations per run (default 1000).
+        #[arg(long, value_name = "G")]
+        generations: Option<u64>,
+        /// Seeds per (size, mode) (default 5).
+        #[arg(long, value_name = "N")]
+        seeds: Option<u64>,
+        /// PGPE population (default 256).
+        #[arg(long, value_name = "N")]
+        population: Option<usize>,
+        /// Episode step limit (default 1000).
+        #[arg(long = "max-steps", value_name = "N")]
+        max_steps: Option<usize>,
+        #[command(flatten)]
+        common: ReproduceCommon,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Analyze {
+    /// Gamma and lognormal fits (location 0) of the learned hidden τ beside Paper A's Table 2 and biology.
+    Tau {
+        /// Run directories (each with params.safetensors holding hidden.tau_ms).
+        #[arg(required = true)]
+        run_dirs: Vec<PathBuf>,
+        /// Output folder (default: the first run directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Flags every reproduction takes.
+#[derive(clap::Args)]
+pub(crate) struct ReproduceCommon {
+    /// A reduced study for smoke tests (a few seconds).
+    #[arg(long)]
+    pub(crate) quick: bool,
+    /// Output folder (default runs/<experiment>, or runs/<experiment>-quick).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Worker threads, 0 = all cores.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) threads: usize,
+}
+
+impl ReproduceCommon {
+    /// The output folder: --out, or runs/<name>[-quick].
+    pub(crate) fn out_dir(&self, name: &str) -> PathBuf {
+        self.out.clone().unwrap_or_else(|| {
+            PathBuf::from(if self.quick { format!("runs/{name}-quick") } else { format!("runs/{name}") })
+        })
+    }
+}

@@ -1,0 +1,21 @@
+//! `hetero tasks`: the temporal task bank of the intrinsic-heterogeneity studies.
+
+use crate::args::Tasks;
+use crate::checks::{at_least_one, Failure};
+
+/// `hetero tasks list|show`.
+pub(crate) fn tasks(command: Tasks) -> Result<(), Failure> {
+    match command {
+        Tasks::List => {
+            for t in hetero::data::tasks::bank() {
+                println!("{}", t.name);
+            }
+            Ok(())
+        }
+        Tasks::Show { name, seed, len } => {
+            at_least_one("--len", len)?;
+            print!("{}", hetero::data::tasks::to_csv(&name, seed, len)?);
+            Ok(())
+        }
+    }
+}
