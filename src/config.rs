@@ -386,11 +386,7 @@ impl Config {
         if self.run.log_every == 0 {
             return invalid("run.log_every", "0".into(), "must be at least 1");
         }
-        self.strategy.validate().map_err(|reason| {
-            let (field, rest) = reason.split_once(" = ").unwrap_or(("strategy", &reason));
-            let (value, why) = rest.split_once(": ").unwrap_or((rest, ""));
-            ConfigError::Invalid { field: field.into(), value: value.into(), reason: why.into() }
-        })
+        self.strategy.validate().map_err(|e| ConfigError::Invalid { field: e.field, value: e.value, reason: e.reason })
     }
 
     /// The configuration as TOML text (every key).

@@ -17,6 +17,7 @@ pub mod engine;
 pub mod env;
 pub mod experiment;
 pub mod gradient;
+pub mod invalid;
 pub mod io;
 pub mod machine;
 pub mod network;

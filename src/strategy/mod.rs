@@ -9,6 +9,7 @@ pub mod pgpe;
 pub mod shaping;
 pub mod snes;
 
+use crate::invalid::InvalidValue;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -16,6 +17,11 @@ pub use open_es::{OpenEs, OpenEsConfig};
 pub use optim::{Optimizer, OptimizerKind};
 pub use pgpe::{Pgpe, PgpeConfig};
 pub use snes::{Snes, SnesConfig};
+
+/// A saved strategy state that does not fit the strategy (a missing or mis-sized vector).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct StateError(pub String);
 
 /// A population-based search distribution.
 pub trait Strategy: Send {
@@ -36,7 +42,7 @@ pub trait Strategy: Send {
     /// Everything needed to resume, as named f64 vectors.
     fn state(&self) -> Vec<(String, Vec<f64>)>;
     /// Restores what [`Strategy::state`] returned.
-    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), String>;
+    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), StateError>;
 }
 
 /// Which strategy to build.
@@ -81,17 +87,17 @@ impl Default for StrategyConfig {
 
 impl StrategyConfig {
     /// Checks what can be checked before building; the message names the field and value.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidValue> {
         let p = self.population;
+        let invalid = |reason: String| Err(InvalidValue::new("strategy.population", p, reason));
         if p == 0 {
-            return Err(format!("strategy.population = {p}: must be positive"));
+            return invalid("must be positive".into());
         }
         if matches!(self.name, StrategyName::Pgpe | StrategyName::OpenEs) && !p.is_multiple_of(2) {
-            return Err(format!("strategy.population = {p}: must be even for mirrored sampling ({:?})", self.name)
-                .to_lowercase());
+            return invalid(format!("must be even for mirrored sampling ({:?})", self.name).to_lowercase());
         }
         if self.name == StrategyName::Snes && p < 2 {
-            return Err(format!("strategy.population = {p}: SNES needs at least 2"));
+            return invalid("SNES needs at least 2".into());
         }
         Ok(())
     }
@@ -130,10 +136,10 @@ pub(crate) fn sample_mirrored(
 }
 
 /// Reads a named vector of an expected length from a saved state.
-pub(crate) fn take_state(state: &HashMap<String, Vec<f64>>, name: &str, len: usize) -> Result<Vec<f64>, String> {
-    let v = state.get(name).ok_or_else(|| format!("missing `{name}`"))?;
+pub(crate) fn take_state(state: &HashMap<String, Vec<f64>>, name: &str, len: usize) -> Result<Vec<f64>, StateError> {
+    let v = state.get(name).ok_or_else(|| StateError(format!("missing `{name}`")))?;
     if v.len() != len {
-        return Err(format!("`{name}` has {} entries, expected {len}", v.len()));
+        return Err(StateError(format!("`{name}` has {} entries, expected {len}", v.len())));
     }
     Ok(v.clone())
 }

@@ -98,7 +98,7 @@ impl Strategy for OpenEs {
         s.extend(self.optimizer.state("open_es.optimizer"));
         s
     }
-    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), String> {
+    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), super::StateError> {
         self.mu = take_state(state, "open_es.mu", self.mu.len())?;
         self.optimizer.load_state("open_es.optimizer", state)
     }

@@ -93,7 +93,7 @@ impl Optimizer {
         &mut self,
         prefix: &str,
         state: &std::collections::HashMap<String, Vec<f64>>,
-    ) -> Result<(), String> {
+    ) -> Result<(), super::StateError> {
         let d = self.first.len();
         self.first = super::take_state(state, &format!("{prefix}.first"), d)?;
         self.second = super::take_state(state, &format!("{prefix}.second"), d)?;

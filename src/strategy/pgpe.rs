@@ -166,7 +166,7 @@ impl Strategy for Pgpe {
         s
     }
 
-    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), String> {
+    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), super::StateError> {
         let d = self.mu.len();
         self.mu = take_state(state, "pgpe.mu", d)?;
         self.sigma = take_state(state, "pgpe.sigma", d)?;

@@ -106,7 +106,7 @@ impl Strategy for Snes {
     fn state(&self) -> Vec<(String, Vec<f64>)> {
         vec![("snes.mu".into(), self.mu.clone()), ("snes.sigma".into(), self.sigma.clone())]
     }
-    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), String> {
+    fn load_state(&mut self, state: &HashMap<String, Vec<f64>>) -> Result<(), super::StateError> {
         self.mu = take_state(state, "snes.mu", self.mu.len())?;
         self.sigma = take_state(state, "snes.sigma", self.sigma.len())?;
         Ok(())
