@@ -5,6 +5,7 @@
 
 // Numerical kernels index several arrays in lockstep; iterator zips would hide the equations.
 #![allow(clippy::needless_range_loop)]
+#![warn(missing_docs)]
 
 pub mod analysis;
 pub mod bench;

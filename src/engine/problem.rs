@@ -1,5 +1,5 @@
 //! The seam between the generation loop and what it optimises (evosax's `Problem.eval`,
-//! argmin's `CostFunction`). A Problem scores genomes; the loop ([`super::train`]) owns the
+//! argmin's `CostFunction`). A Problem scores genomes; the loop ([`super::train_problem`]) owns the
 //! strategy, the run directory, stop criteria, resume and the MPI split of the population, the
 //! same for every Problem. Environment rollouts and image classification are the two built in.
 //!
