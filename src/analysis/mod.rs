@@ -4,4 +4,5 @@ pub mod fit;
 pub mod plot;
 pub mod ridge;
 pub mod shapley;
+pub mod stats;
 pub mod tau;
