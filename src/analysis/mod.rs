@@ -5,4 +5,5 @@ pub mod fitness_figure;
 pub mod plot;
 pub mod ridge;
 pub mod shapley;
+pub mod stats;
 pub mod tau;
