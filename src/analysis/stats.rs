@@ -2,9 +2,7 @@
 //! t-test that compares two arms measured on the same seeds.
 
 /// Mean and population standard deviation (divisor n) of `x`; NaN for an empty slice.
-///
-/// The same function as [`crate::experiment::mean_std`], bit for bit (tested), which can become
-/// a re-export of this one.
+/// `crate::experiment::mean_std` re-exports it.
 pub fn mean_std(x: &[f64]) -> (f64, f64) {
     if x.is_empty() {
         return (f64::NAN, f64::NAN);

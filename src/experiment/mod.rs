@@ -83,12 +83,4 @@ impl JobProgress {
     }
 }
 
-/// Mean and population standard deviation.
-pub fn mean_std(x: &[f64]) -> (f64, f64) {
-    if x.is_empty() {
-        return (f64::NAN, f64::NAN);
-    }
-    let n = x.len() as f64;
-    let m = x.iter().sum::<f64>() / n;
-    (m, (x.iter().map(|v| (v - m).powi(2)).sum::<f64>() / n).sqrt())
-}
+pub use crate::analysis::stats::mean_std;
