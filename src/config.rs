@@ -32,6 +32,12 @@ pub struct RunConfig {
     pub stop_patience: u64,
     /// Draw fitness.svg / fitness.png at the end.
     pub plots: bool,
+    /// Keep the centre with the best centre fitness (the first of equals) as the run's result:
+    /// params.safetensors and the summary's centre are that centre, not the last one (EvoJAX's
+    /// trainer likewise keeps the best model by its test score). Left out of a written config.toml
+    /// when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_best: bool,
 }
 
 impl Default for RunConfig {
@@ -46,6 +52,7 @@ impl Default for RunConfig {
             stop_fitness: f64::INFINITY,
             stop_patience: 10,
             plots: true,
+            keep_best: false,
         }
     }
 }
@@ -227,7 +234,8 @@ impl ConfigTree {
             |message: String| ConfigError::Parse { source_name: source_name.into(), message: one_line(&message) };
         let config: Config =
             toml::from_str(text).map_err(|e| parse_err(e.message().to_string() + &location(text, e.span())))?;
-        let tree = toml::Value::try_from(&config).map_err(|e| parse_err(e.to_string()))?;
+        let mut tree = toml::Value::try_from(&config).map_err(|e| parse_err(e.to_string()))?;
+        insert_quiet_keys(&config, &mut tree);
         Ok(Self { source_name: source_name.into(), tree })
     }
 
@@ -289,6 +297,20 @@ impl ConfigTree {
     }
 }
 
+/// Keys a written config.toml leaves out at their default (so the files of runs made before the
+/// key existed stay byte-identical) but that `--set` must still find in the tree.
+fn insert_quiet_keys(config: &Config, tree: &mut toml::Value) {
+    let quiet = [
+        ("run", "keep_best", toml::Value::Boolean(config.run.keep_best)),
+        ("env", "observation", toml::Value::String(config.env.observation.name().into())),
+    ];
+    for (section, key, value) in quiet {
+        if let Some(table) = tree.get_mut(section).and_then(toml::Value::as_table_mut) {
+            table.entry(key).or_insert(value);
+        }
+    }
+}
+
 fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
         Some(s) => {
@@ -335,6 +357,13 @@ impl Config {
             }
             if !(1..=crate::env::memory_chain::MAX_BITS).contains(&self.env.num_bits) {
                 return invalid("env.num_bits", self.env.num_bits.to_string(), "must be 1..=64");
+            }
+            if self.env.observation == crate::env::memory_chain::Observation::Paper && self.env.num_bits != 1 {
+                return invalid(
+                    "env.num_bits",
+                    self.env.num_bits.to_string(),
+                    "must be 1 with env.observation = \"paper\" (Paper A's observation has one context bit)",
+                );
             }
         }
         if self.env.episodes == 0 {
@@ -405,6 +434,28 @@ mod tests {
             let c = ConfigTree::load(name).unwrap().finish().unwrap();
             assert!(!c.run.description.is_empty(), "{name} has no description");
         }
+    }
+
+    /// Keys left out of config.toml at their default can still be set, and are written once set.
+    #[test]
+    fn quiet_keys_can_be_set_and_are_written_when_not_default() {
+        let mut t = ConfigTree::load("memory-neuron").unwrap();
+        let plain = t.finish().unwrap().to_toml();
+        assert!(!plain.contains("keep_best") && !plain.contains("observation"), "{plain}");
+        t.set("run.keep_best=true").unwrap();
+        t.set("env.observation=paper").unwrap();
+        let c = t.finish().unwrap();
+        assert!(c.run.keep_best && c.env.observation == crate::env::memory_chain::Observation::Paper);
+        let written = c.to_toml();
+        assert!(written.contains("keep_best = true") && written.contains("observation = \"paper\""), "{written}");
+        assert_eq!(ConfigTree::parse(&written, "x").unwrap().finish().unwrap(), c);
+        t.set("env.observation=papers").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.contains("papers") && !e.contains('\n'), "{e}");
+        t.set("env.observation=paper").unwrap();
+        t.set("env.num_bits=2").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.starts_with("env.num_bits = 2") && e.contains("paper"), "{e}");
     }
 
     #[test]

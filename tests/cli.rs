@@ -697,3 +697,69 @@ fn classification_stops_early_on_the_stop_criterion() {
     assert_eq!(accuracy.lines().last().unwrap().split(',').next(), Some("3"), "the last generation is scored");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The first generation with the highest centre fitness in a run's metrics.csv.
+fn best_centre_generation(run: &Path) -> u64 {
+    let text = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    let mut best = (0u64, f64::NEG_INFINITY);
+    for line in text.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (g, f): (u64, f64) = (cols[0].parse().unwrap(), cols[5].parse().unwrap());
+        if f > best.1 {
+            best = (g, f);
+        }
+    }
+    best.0
+}
+
+#[test]
+fn keep_best_returns_the_best_centre_and_resumes_exactly() {
+    let dir = scratch("keep-best");
+    let config = small_config(&dir, 12);
+    let keep = ["--set", "run.keep_best=true"];
+    train(&dir, &config, "kept", &keep);
+    let k = best_centre_generation(&dir.join("kept"));
+    let summary = std::fs::read_to_string(dir.join("kept/summary.json")).unwrap();
+    assert!(summary.contains(&format!("\"kept_generation\": {k}")), "k = {k}: {summary}");
+    // The kept centre is the plain run's centre after generation k: the search is the same.
+    train(&dir, &config, "plain", &["--generations", &k.to_string()]);
+    assert_same_arrays(&dir.join("plain/params.safetensors"), &dir.join("kept/params.safetensors"));
+    // Stopped at a checkpoint and resumed, the kept centre survives.
+    train(&dir, &config, "split", &["--generations", "6", "--set", "run.keep_best=true"]);
+    train(&dir, &config, "split", &["--resume", "--generations", "12"]);
+    assert_same_file(&dir.join("kept/params.safetensors"), &dir.join("split/params.safetensors"));
+    assert_same_arrays(&dir.join("kept/checkpoint.safetensors"), &dir.join("split/checkpoint.safetensors"));
+    // Without the option nothing changes: no key in config.toml, no field in summary.json.
+    assert!(!std::fs::read_to_string(dir.join("plain/config.toml")).unwrap().contains("keep_best"));
+    assert!(!std::fs::read_to_string(dir.join("plain/summary.json")).unwrap().contains("kept_generation"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn memory_length_reruns_stale_runs_and_runs_paper_a_observation() {
+    let dir = scratch("memory-stale");
+    let base = ["reproduce", "memory-length", "--lengths", "3", "--seeds", "1", "--taus", "20"];
+    let with = |extra: &[&'static str]| -> Vec<&'static str> { base.iter().chain(extra).copied().collect() };
+    let first = run_in(&dir, &with(&["--generations", "2", "--out", "ml"]));
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // Another budget: the stored runs are not reused, and the table reports the new budget.
+    let second = run_in(&dir, &with(&["--generations", "3", "--out", "ml"]));
+    let log = String::from_utf8_lossy(&second.stderr).to_string() + &String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success(), "{log}");
+    assert!(log.contains("rerun"), "{log}");
+    let csv = std::fs::read_to_string(dir.join("ml/results.csv")).unwrap();
+    for row in csv.lines().skip(1) {
+        let used: u64 = row.split(',').nth(8).unwrap().parse().unwrap();
+        assert_eq!(used, 3, "stale row: {row}"); // patience 10 cannot stop a 3-generation run early
+    }
+    assert!(std::fs::read_to_string(dir.join("ml/results.md")).unwrap().contains("at most 3 generations"));
+    // Paper A's observation: two inputs, so the weight arm is 2-80-2 (320 weights, as the neuron arm).
+    let paper = run_in(&dir, &with(&["--generations", "2", "--observation", "paper", "--out", "paper"]));
+    assert!(paper.status.success(), "{}", String::from_utf8_lossy(&paper.stderr));
+    let config = std::fs::read_to_string(dir.join("paper/runs/L03-weight-tau20-s0/config.toml")).unwrap();
+    assert!(config.contains("observation = \"paper\"") && config.contains("hidden = 80"), "{config}");
+    let csv = std::fs::read_to_string(dir.join("paper/results.csv")).unwrap();
+    assert!(csv.lines().skip(1).all(|r| r.ends_with(",320")), "{csv}");
+    assert!(std::fs::read_to_string(dir.join("paper/results.md")).unwrap().contains("Paper A's"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -41,7 +41,10 @@ pub struct RestoredCheckpoint {
     pub arrays: Arrays,
 }
 
-/// Reads checkpoint.safetensors and loads its strategy state (every array but `obs_norm.*`)
+/// Prefix of the arrays the loop itself keeps in a checkpoint (`run.keep_best`).
+pub const KEPT_PREFIX: &str = "kept.";
+
+/// Reads checkpoint.safetensors and loads its strategy state (every array but `obs_norm.*` and `kept.*`)
 /// into `strategy`; errors name the file.
 pub fn restore_checkpoint(path: &Path, strategy: &mut dyn Strategy) -> Result<RestoredCheckpoint, TrainError> {
     let (arrays, meta) = load_arrays(path)?;
@@ -49,8 +52,11 @@ pub fn restore_checkpoint(path: &Path, strategy: &mut dyn Strategy) -> Result<Re
     let generation =
         meta.get("generation").and_then(|g| g.parse().ok()).ok_or_else(|| bad("no `generation` in metadata".into()))?;
     let wall_s = meta.get("wall_s").and_then(|g| g.parse().ok()).unwrap_or(0.0);
-    let state: HashMap<String, Vec<f64>> =
-        arrays.iter().filter(|(k, _)| !k.starts_with("obs_norm.")).map(|(k, a)| (k.clone(), a.to_f64())).collect();
+    let state: HashMap<String, Vec<f64>> = arrays
+        .iter()
+        .filter(|(k, _)| !k.starts_with("obs_norm.") && !k.starts_with(KEPT_PREFIX))
+        .map(|(k, a)| (k.clone(), a.to_f64()))
+        .collect();
     strategy.load_state(&state).map_err(|m| bad(format!("strategy state: {m}")))?;
     Ok(RestoredCheckpoint { generation, wall_s, arrays })
 }

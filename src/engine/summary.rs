@@ -34,10 +34,14 @@ pub struct Summary {
     pub last_fitness_std: f64,
     /// True when the run stopped early (run.stop_fitness reached for run.stop_patience generations).
     pub stopped_early: bool,
+    /// With `run.keep_best`: the generation whose centre is the result (params.safetensors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept_generation: Option<u64>,
     /// Classification runs: the centre's last test accuracy.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_accuracy: Option<f64>,
-    /// The final centre (not in summary.json: it is in params.safetensors).
+    /// The run's result centre: the last one, or the best with `run.keep_best` (not in
+    /// summary.json: it is in params.safetensors).
     #[serde(skip)]
     pub centre: Vec<f32>,
 }
@@ -79,6 +83,7 @@ pub fn summarise(facts: &SummaryFacts<'_>, rows: &[MetricsRow]) -> Summary {
         last_fitness_mean: last.map_or(f64::NAN, |r| r.fitness_mean),
         last_fitness_std: last.map_or(f64::NAN, |r| r.fitness_std),
         stopped_early: last.is_some_and(|r| r.generation < facts.generations),
+        kept_generation: None,
         test_accuracy: None,
         centre: Vec::new(),
     }

@@ -8,7 +8,7 @@
 //! in [`Problem::end_generation`]. Figures and progress are observers. Every file is written
 //! atomically; `--resume` restarts from the checkpoint and truncates metrics to it.
 
-use super::checkpoint::{restore_checkpoint, save_checkpoint};
+use super::checkpoint::{restore_checkpoint, save_checkpoint, KEPT_PREFIX};
 use super::metrics::{mean_std_min_max, read_metrics, write_csv, MetricsRow};
 use super::observer::{Observer, RunInfo};
 use super::problem::{PopulationScores, Problem};
@@ -16,7 +16,7 @@ use super::run_dir::RunPaths;
 use super::summary::{summarise, Summary, SummaryFacts};
 use super::TrainError;
 use crate::config::Config;
-use crate::io::{save_arrays, write_atomic, IoError};
+use crate::io::{save_arrays, write_atomic, Array, Arrays, IoError};
 use std::io::Write;
 use std::path::Path;
 use std::time::Instant;
@@ -94,9 +94,15 @@ pub fn train_problem(
     let mut rows: Vec<MetricsRow> = Vec::new();
     let mut start = 0u64;
     let mut wall_before = 0.0;
+    let mut kept: Option<Kept> = None;
     if resume {
         let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
         (start, wall_before) = (saved.generation, saved.wall_s);
+        if config.run.keep_best {
+            kept = Kept::restore(&saved.arrays, d)
+                .map(Some)
+                .map_err(|m| TrainError::Resume { path: paths.checkpoint.display().to_string(), message: m })?;
+        }
         problem.restore(&paths.checkpoint, &saved.arrays, start, out_dir)?;
         rows = read_metrics(&paths.metrics, start)?;
         if start >= config.run.generations {
@@ -134,6 +140,10 @@ pub fn train_problem(
         strategy.tell(&scores.fitness);
         let centre = strategy.centre();
         let centre_fitness = problem.evaluate_centre(g, &centre);
+        if config.run.keep_best && kept.as_ref().is_none_or(|k| centre_fitness > k.fitness) {
+            kept = Some(Kept { centre: centre.clone(), fitness: centre_fitness, generation: g + 1 });
+        }
+        let result_centre = kept.as_ref().map_or(&centre, |k| &k.centre);
         let (mean, std, min, max) = mean_std_min_max(&scores.fitness);
         let row = MetricsRow {
             generation: g + 1,
@@ -170,8 +180,12 @@ pub fn train_problem(
                 f.sync_data().ok();
             }
             let wall_s = wall_before + t0.elapsed().as_secs_f64();
-            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, problem.checkpoint_arrays())?;
-            let (arrays, meta) = problem.params_arrays(&centre);
+            let mut extra = problem.checkpoint_arrays();
+            if let Some(k) = &kept {
+                extra.extend(k.arrays());
+            }
+            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra)?;
+            let (arrays, meta) = problem.params_arrays(result_centre);
             save_arrays(&paths.params, &arrays, &meta)?;
         }
         if stop_now {
@@ -187,7 +201,13 @@ pub fn train_problem(
         threshold: info.solved_threshold,
     };
     let mut summary = summarise(&facts, &rows);
-    summary.centre = strategy.centre();
+    match kept {
+        Some(k) => {
+            summary.centre = k.centre;
+            summary.kept_generation = Some(k.generation);
+        }
+        None => summary.centre = strategy.centre(),
+    }
     problem.finish(&mut summary);
     if writer {
         write_atomic(&paths.summary, serde_json::to_string_pretty(&summary).expect("summary serialises").as_bytes())?;
@@ -196,6 +216,40 @@ pub fn train_problem(
         o.on_finish(&summary).map_err(|e| TrainError::Observer(e.to_string()))?;
     }
     Ok(summary)
+}
+
+/// The best centre so far (`run.keep_best`), kept in the checkpoint as `kept.centre` (f32) and
+/// `kept.fitness_generation` (f64: fitness, generation) so a resumed run keeps the same one.
+struct Kept {
+    centre: Vec<f32>,
+    fitness: f64,
+    generation: u64,
+}
+
+impl Kept {
+    fn arrays(&self) -> Vec<(String, Array)> {
+        vec![
+            (format!("{KEPT_PREFIX}centre"), Array::F32(vec![self.centre.len()], self.centre.clone())),
+            (format!("{KEPT_PREFIX}fitness_generation"), Array::vector64(vec![self.fitness, self.generation as f64])),
+        ]
+    }
+
+    /// The kept centre of a checkpoint.
+    fn restore(arrays: &Arrays, dim: usize) -> Result<Kept, String> {
+        let (Some(centre), Some(fg)) =
+            (arrays.get(&format!("{KEPT_PREFIX}centre")), arrays.get(&format!("{KEPT_PREFIX}fitness_generation")))
+        else {
+            return Err(
+                "run.keep_best is on but the checkpoint holds no kept centre (was it written without it?)".into()
+            );
+        };
+        let centre = centre.to_f32();
+        let fg = fg.to_f64();
+        if centre.len() != dim || fg.len() != 2 {
+            return Err(format!("kept centre has {} values, the genome {dim}", centre.len()));
+        }
+        Ok(Kept { centre, fitness: fg[0], generation: fg[1] as u64 })
+    }
 }
 
 /// Writes config.toml, rewrites metrics.csv with `rows` (the kept history of a resumed run) and

@@ -6,15 +6,42 @@
 //! else 0 …]` where τ is the time *before* the last action (bsuite computes the observation before
 //! incrementing time). So after reset and after the first action the agent sees τ = 0: the context
 //! is visible twice. An episode is L + 1 actions; the last one earns +1 if it equals
-//! `context[query]` and −1 otherwise; all others earn 0. Paper A describes the observation as
-//! (c_t, t/N); hetero implements bsuite's.
+//! `context[query]` and −1 otherwise; all others earn 0.
+//!
+//! [`Observation::Paper`] is Paper A's description instead (§4.1): `s_t = (c_t, t/N)` with
+//! `c_0 = 2·context − 1 ∈ {−1, +1}`, `c_t = 0` for t ≥ 1, and N = L + 1 the episode's actions, so t
+//! counts the actions taken (0 after reset, N − 1 before the rewarded one). The context is shown
+//! once and there is no query column; it needs one context bit. The episode, reward and the
+//! delay L are bsuite's, so the two observations compare length for length.
 
 use super::{Action, ActionSpace, Environment, Transition};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// The most context bits supported (they are stored in one u64).
 pub const MAX_BITS: usize = 64;
+
+/// What the agent sees of a MemoryChain episode (`env.observation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observation {
+    /// bsuite's `[1 − τ/L, query, context…]`, the context shown twice (the default).
+    #[default]
+    Bsuite,
+    /// Paper A's `(c_t, t/N)`: the context once, then 0; the elapsed fraction of the episode.
+    Paper,
+}
+
+impl Observation {
+    /// `bsuite` or `paper`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Observation::Bsuite => "bsuite",
+            Observation::Paper => "paper",
+        }
+    }
+}
 
 /// MemoryChain with memory length L and `num_bits` context bits.
 #[derive(Clone, Debug)]
@@ -25,6 +52,8 @@ pub struct MemoryChain {
     pub num_bits: usize,
     /// Truncation limit (gymnax: 1000; never reached when L + 1 ≤ it).
     pub max_steps: usize,
+    /// bsuite's observation or Paper A's.
+    pub observation: Observation,
 }
 
 /// Dynamic state: actions taken so far, the context bits and the query index.
@@ -39,10 +68,17 @@ pub struct MemoryChainState {
 }
 
 impl MemoryChain {
-    /// MemoryChain(L, num_bits) with a step limit; `num_bits` in 1..=64.
+    /// MemoryChain(L, num_bits) with a step limit and bsuite's observation; `num_bits` in 1..=64.
     pub fn new(memory_length: usize, num_bits: usize, max_steps: usize) -> Self {
         assert!((1..=MAX_BITS).contains(&num_bits), "num_bits must be 1..=64");
-        Self { memory_length, num_bits, max_steps }
+        Self { memory_length, num_bits, max_steps, observation: Observation::Bsuite }
+    }
+
+    /// The same task seen through `observation` (Paper A's needs `num_bits = 1`; the config checks it).
+    pub fn with_observation(mut self, observation: Observation) -> Self {
+        assert!(observation == Observation::Bsuite || self.num_bits == 1, "Paper A's observation has one context bit");
+        self.observation = observation;
+        self
     }
 
     /// The correct final action: bit `query` of the context.
@@ -59,7 +95,10 @@ impl Environment for MemoryChain {
     }
 
     fn observation_size(&self) -> usize {
-        self.num_bits + 2
+        match self.observation {
+            Observation::Bsuite => self.num_bits + 2,
+            Observation::Paper => 2,
+        }
     }
 
     fn action_space(&self) -> ActionSpace {
@@ -84,6 +123,11 @@ impl Environment for MemoryChain {
 
     #[inline]
     fn observe(&self, s: &MemoryChainState, obs: &mut [f32]) {
+        if self.observation == Observation::Paper {
+            obs[0] = if s.t == 0 { 2.0 * (s.context & 1) as f32 - 1.0 } else { 0.0 };
+            obs[1] = (s.t as f64 / (self.memory_length + 1) as f64) as f32;
+            return;
+        }
         let tau = s.t.saturating_sub(1);
         let l = self.memory_length;
         obs[0] = (1.0 - tau as f64 / l as f64) as f32;
@@ -209,6 +253,26 @@ mod tests {
             }
         }
         assert!(steps_checked >= 200, "{steps_checked}");
+    }
+
+    /// Paper A's observation, L = 3 (N = 4 actions), context 1: (+1, 0), then (0, t/4); reward bsuite's.
+    #[test]
+    fn paper_observation_shows_the_context_once_and_elapsed_time() {
+        let env = MemoryChain::new(3, 1, 1000).with_observation(Observation::Paper);
+        assert_eq!(env.observation_size(), 2);
+        let mut s = MemoryChainState { t: 0, context: 1, query: 0 };
+        let mut obs = vec![9.0; 2];
+        env.observe(&s, &mut obs);
+        assert_eq!(obs, vec![1.0, 0.0]);
+        let steps = run(&env, &mut s, &[0, 0, 0, 1]);
+        let seen: Vec<Vec<f32>> = steps.iter().map(|s| s.0.clone()).collect();
+        assert_eq!(seen, vec![vec![0.0, 0.25], vec![0.0, 0.5], vec![0.0, 0.75], vec![0.0, 1.0]]);
+        let rewards: Vec<f64> = steps.iter().map(|s| s.1.reward).collect();
+        assert_eq!(rewards, vec![0.0, 0.0, 0.0, 1.0]);
+        let mut s = MemoryChainState { t: 0, context: 0, query: 0 };
+        env.observe(&s, &mut obs);
+        assert_eq!(obs, vec![-1.0, 0.0]);
+        assert_eq!(run(&env, &mut s, &[1, 1, 1, 1])[3].1.reward, -1.0);
     }
 
     #[test]

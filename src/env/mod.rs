@@ -175,6 +175,10 @@ pub struct EnvConfig {
     pub memory_length: usize,
     /// memory_chain: context bits.
     pub num_bits: usize,
+    /// memory_chain: `bsuite` (default) or `paper` (Paper A's `(c_t, t/N)`); see
+    /// [`memory_chain::Observation`]. Left out of a written config.toml when it is the default.
+    #[serde(skip_serializing_if = "is_bsuite")]
+    pub observation: memory_chain::Observation,
     /// Normalise observations with running statistics shared by the population (EvoJAX
     /// ObsNormalizer; saved with the params). See [`obs_norm`].
     pub normalize_obs: bool,
@@ -189,9 +193,14 @@ impl Default for EnvConfig {
             eval_episodes: 10,
             memory_length: 5,
             num_bits: 1,
+            observation: memory_chain::Observation::Bsuite,
             normalize_obs: false,
         }
     }
+}
+
+fn is_bsuite(o: &memory_chain::Observation) -> bool {
+    *o == memory_chain::Observation::Bsuite
 }
 
 /// The environment names hetero knows.
@@ -223,7 +232,10 @@ impl UnknownEnv {
 pub fn visit_env<V: EnvVisitor>(config: &EnvConfig, visitor: V) -> Result<V::Output, UnknownEnv> {
     match config.name.as_str() {
         "cartpole" => Ok(visitor.visit(CartPole::new(config.max_steps))),
-        "memory_chain" => Ok(visitor.visit(MemoryChain::new(config.memory_length, config.num_bits, config.max_steps))),
+        "memory_chain" => Ok(visitor.visit(
+            MemoryChain::new(config.memory_length, config.num_bits, config.max_steps)
+                .with_observation(config.observation),
+        )),
         #[cfg(feature = "mujoco")]
         "halfcheetah" => {
             Ok(visitor.visit(mujoco::HalfCheetah::new(config.max_steps).map_err(|e| UnknownEnv(e.to_string()))?))

@@ -5,8 +5,19 @@
 //! (c) the homogeneous-τ sweep: weight mode at τ ∈ {5, 10, 20, 40, 80, 160} ms.
 //!
 //! Each (L, arm, seed) is one training run of up to `generations` generations that stops early
-//! once its centre scores a perfect 1.0 on 100 fresh episodes for 10 generations in a row; its
-//! centre is then scored on `final_episodes` fresh episodes. Outputs in `out`: results.csv,
+//! once its centre scores a perfect 1.0 on 100 fresh episodes for 10 generations in a row (unless
+//! `early_stop` is off); its centre is then scored on `final_episodes` fresh episodes.
+//!
+//! Two observations ([`Observation`]): bsuite's (the default) and Paper A's `(c_t, t/N)`. The
+//! weight arm's width keeps the parameter counts equal under both: 3-64-2 with bsuite's three
+//! inputs, 2-80-2 with the paper's two (320 weights, as the neuron arm's 80 × 4 properties).
+//! [`Options::paper`] is Paper A's protocol: 50 repetitions at L ∈ {5, 10, 15, 20, 25, 30, 40, 50},
+//! neuron against weight mode at τ = 20 ms, every run the full 1000 generations so that the
+//! last generation's population mean ± std (Paper A's measure) is taken at the same point in every
+//! run, beside the final centre's reward (ours).
+//!
+//! A run is reused only when its directory's config.toml equals the job's configuration; a
+//! finished run made with other settings is rerun from scratch, and the progress line says so. Outputs in `out`: results.csv,
 //! results.md, reward_vs_length.{svg,png}, tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
 //! the neuron-mode runs), tau_by_length.{svg,png}, and runs/ with every run's directory.
 
@@ -14,6 +25,7 @@ use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::config::{Config, ConfigTree};
 use crate::engine::{RunPaths, TrainError};
+use crate::env::memory_chain::Observation;
 use crate::env::MemoryChain;
 use crate::io::{load_arrays, write_atomic};
 use crate::rng::Stream;
@@ -28,6 +40,10 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_LENGTHS: &[usize] = &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 17, 20, 25, 30, 40, 50];
 /// Homogeneous time constants of the τ sweep (ms); 20 ms is the weight arm itself.
 pub const DEFAULT_TAUS_MS: &[f32] = &[5.0, 10.0, 20.0, 40.0, 80.0, 160.0];
+/// The lengths of Paper A's protocol ([`Options::paper`]).
+pub const PAPER_LENGTHS: &[usize] = &[5, 10, 15, 20, 25, 30, 40, 50];
+/// Searched parameters of every arm: 80 hidden neurons × 4 properties.
+pub const PARAMETERS: usize = 320;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -42,6 +58,12 @@ pub struct Options {
     pub taus_ms: Vec<f32>,
     /// Episodes of each run's final centre evaluation.
     pub final_episodes: usize,
+    /// bsuite's observation or Paper A's.
+    pub observation: Observation,
+    /// Stop a run once its centre is perfect for 10 generations (off: every run uses the budget).
+    pub early_stop: bool,
+    /// Each run's result is its best centre, not its last (`run.keep_best`).
+    pub keep_best: bool,
     /// Output folder.
     pub out: PathBuf,
 }
@@ -55,6 +77,25 @@ impl Options {
             generations: 1000,
             taus_ms: DEFAULT_TAUS_MS.to_vec(),
             final_episodes: 1000,
+            observation: Observation::Bsuite,
+            early_stop: true,
+            keep_best: false,
+            out,
+        }
+    }
+
+    /// Paper A's protocol: 50 seeds at [`PAPER_LENGTHS`], neuron mode against weight mode at
+    /// τ = 20 ms, 1000 generations without early stopping; `observation` is left to the caller.
+    pub fn paper(out: PathBuf, observation: Observation) -> Self {
+        Self {
+            lengths: PAPER_LENGTHS.to_vec(),
+            seeds: 50,
+            generations: 1000,
+            taus_ms: vec![20.0],
+            final_episodes: 1000,
+            observation,
+            early_stop: false,
+            keep_best: false,
             out,
         }
     }
@@ -67,6 +108,9 @@ impl Options {
             generations: 200,
             taus_ms: vec![5.0, 20.0, 80.0],
             final_episodes: 200,
+            observation: Observation::Bsuite,
+            early_stop: true,
+            keep_best: false,
             out,
         }
     }
@@ -119,20 +163,63 @@ pub fn arms(taus_ms: &[f32]) -> Vec<Arm> {
     arms
 }
 
-/// The configuration of one run.
+/// The configuration of one run of the default sweep (early stopping, bsuite's observation).
 pub fn job_config(length: usize, arm: &Arm, seed: u64, generations: u64) -> Result<Config, TrainError> {
+    let settings = RunSettings { generations, observation: Observation::Bsuite, early_stop: true, keep_best: false };
+    sweep_job_config(length, arm, seed, &settings)
+}
+
+/// What every run of a sweep shares besides its (L, arm, seed).
+#[derive(Clone, Copy, Debug)]
+pub struct RunSettings {
+    /// Generation budget.
+    pub generations: u64,
+    /// bsuite's observation or Paper A's.
+    pub observation: Observation,
+    /// Stop once the centre is perfect on 100 fresh episodes for 10 generations in a row.
+    pub early_stop: bool,
+    /// `run.keep_best`.
+    pub keep_best: bool,
+}
+
+impl Options {
+    /// The settings every run of this sweep shares.
+    pub fn run_settings(&self) -> RunSettings {
+        RunSettings {
+            generations: self.generations,
+            observation: self.observation,
+            early_stop: self.early_stop,
+            keep_best: self.keep_best,
+        }
+    }
+}
+
+/// The configuration of one run of a sweep.
+pub fn sweep_job_config(length: usize, arm: &Arm, seed: u64, settings: &RunSettings) -> Result<Config, TrainError> {
+    let RunSettings { generations, observation, early_stop, keep_best } = *settings;
     let preset = if arm.mode == "neuron" { "memory-neuron" } else { "memory-weight" };
     let mut t = ConfigTree::load(preset).map_err(|e| TrainError::Config(e.to_string()))?;
-    for set in [
+    let mut sets = vec![
         format!("env.memory_length={length}"),
         format!("run.seed={seed}"),
         format!("run.generations={generations}"),
         format!("run.checkpoint_every={}", generations.min(100)),
-        "run.stop_fitness=1.0".to_string(),
-        "run.stop_patience=10".to_string(),
-        "run.plots=false".to_string(),
-        format!("network.tau_ms={}", arm.tau_ms),
-    ] {
+    ];
+    if early_stop {
+        sets.extend(["run.stop_fitness=1.0".to_string(), "run.stop_patience=10".to_string()]);
+    }
+    sets.extend(["run.plots=false".to_string(), format!("network.tau_ms={}", arm.tau_ms)]);
+    if keep_best {
+        sets.push("run.keep_best=true".into());
+    }
+    if observation != Observation::Bsuite {
+        sets.push(format!("env.observation={}", observation.name()));
+        if arm.mode == "weight" {
+            // 2 inputs + 2 outputs: 320 weights at 80 hidden, as the neuron arm's 80 × 4.
+            sets.push(format!("network.hidden={}", PARAMETERS / 4));
+        }
+    }
+    for set in sets {
         t.set(&set).map_err(|e| TrainError::Config(e.to_string()))?;
     }
     t.finish().map_err(|e| TrainError::Config(e.to_string()))
@@ -142,19 +229,43 @@ fn job_dir(out: &Path, length: usize, arm: &Arm, seed: u64) -> PathBuf {
     out.join("runs").join(format!("L{length:02}-{}-s{seed}", arm.name))
 }
 
-/// Runs (or continues) one job and returns its row; `result.json` marks it done.
-fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<ResultRow, TrainError> {
+/// How a job's row was obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum JobOrigin {
+    /// Trained now (from scratch or continued from its checkpoint).
+    Trained,
+    /// A finished run with the same configuration.
+    Reused,
+    /// A run with another configuration was found and replaced.
+    Replaced,
+}
+
+/// Runs (or continues) one job and returns its row; `result.json` marks it done. A directory made
+/// with another configuration (say a smaller `--generations`) is cleared and the job rerun.
+fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<(ResultRow, JobOrigin), TrainError> {
     let dir = job_dir(&opts.out, length, arm, seed);
     let result_path = dir.join("result.json");
-    if let Ok(text) = std::fs::read_to_string(&result_path) {
-        if let Ok(row) = serde_json::from_str::<ResultRow>(&text) {
-            return Ok(row);
+    let config = sweep_job_config(length, arm, seed, &opts.run_settings())?;
+    let paths = RunPaths::new(&dir);
+    let mut origin = JobOrigin::Trained;
+    match std::fs::read_to_string(&paths.config) {
+        Ok(stored) if stored == config.to_toml() => {
+            if let Ok(text) = std::fs::read_to_string(&result_path) {
+                if let Ok(row) = serde_json::from_str::<ResultRow>(&text) {
+                    return Ok((row, JobOrigin::Reused));
+                }
+            }
         }
+        Ok(_) if writes_files() => {
+            std::fs::remove_dir_all(&dir)
+                .map_err(|e| crate::io::IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
+            origin = JobOrigin::Replaced;
+        }
+        _ => {}
     }
-    let config = job_config(length, arm, seed, opts.generations)?;
-    let resume = RunPaths::new(&dir).checkpoint.exists();
+    let resume = paths.checkpoint.exists() && origin != JobOrigin::Replaced;
     let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
-    let env = MemoryChain::new(length, 1, config.env.max_steps);
+    let env = MemoryChain::new(length, 1, config.env.max_steps).with_observation(opts.observation);
     let model = env_model(&config, &env);
     let source = EpisodeSource { seed, stream: Stream::Evaluation, generation: 0 };
     let returns = genome_returns(&config, &model, &env, &summary.centre, opts.final_episodes, source, None);
@@ -174,7 +285,7 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<Result
     if writes_files() {
         write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
     }
-    Ok(row)
+    Ok((row, origin))
 }
 
 /// Runs the whole sweep on the current rayon pool and writes every output; returns the rows.
@@ -197,9 +308,14 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     }
     let progress = JobProgress::new(jobs.len(), "memory-length");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(l, arm, seed)| {
-        let row = run_job(opts, *l, arm, *seed)?;
+        let (row, origin) = run_job(opts, *l, arm, *seed)?;
+        let note = match origin {
+            JobOrigin::Trained => "",
+            JobOrigin::Reused => " (reused: same configuration)",
+            JobOrigin::Replaced => " (rerun: the stored run had another configuration)",
+        };
         progress.finished(&format!(
-            "L={l} {} seed {seed}: centre {:.3} after {} generations",
+            "L={l} {} seed {seed}: centre {:.3} after {} generations{note}",
             arm.name, row.centre_reward, row.generations_used
         ));
         Ok(row)
@@ -267,7 +383,21 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
         }
         t
     };
-    let mut md = format!(
+    let mut md = String::new();
+    if opts.observation != Observation::Bsuite || !opts.early_stop || opts.keep_best {
+        let _ = write!(
+            md,
+            "Observation: {}. Early stopping: {}. Result of a run: its {} centre.\n\n",
+            match opts.observation {
+                Observation::Bsuite => "bsuite's `[1 − t/L, query, context]`",
+                Observation::Paper => "Paper A's `(c_t, t/N)`",
+            },
+            if opts.early_stop { "on" } else { "off (every run uses the whole budget)" },
+            if opts.keep_best { "best (`run.keep_best`)" } else { "last" }
+        );
+    }
+    let _ = write!(
+        md,
         "Centre reward (mean ± std over {seeds} seeds; each centre scored on {} fresh episodes) after at most {} generations. \
          `neuron`: fixed random weights, hidden properties searched; `weight-tauT`: homogeneous neurons with τ = T ms, weights searched. \
          {} searched parameters in every arm.\n\n",
@@ -285,6 +415,20 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
         let (g, _) = cell(l, &a.name, |r| r.generations_used as f64);
         format!("{m:.2} ({g:.0} gen)")
     }));
+    if !opts.early_stop {
+        md.push_str(
+            "\nPopulation mean ± std over seeds of the last generation's population mean (Paper A's figure):\n\n",
+        );
+        md.push_str(&table(&|l, a| {
+            let (m, s) = cell(l, &a.name, |r| r.population_mean);
+            format!("{m:.2} ± {s:.2}")
+        }));
+        md.push_str("\nSeeds whose final centre reaches 0.9:\n\n");
+        md.push_str(&table(&|l, a| {
+            let runs: Vec<&ResultRow> = rows.iter().filter(|r| r.length == l && r.arm == a.name).collect();
+            format!("{}/{}", runs.iter().filter(|r| r.centre_reward >= 0.9).count(), runs.len())
+        }));
+    }
     write_atomic(&out.join("results.md"), md.as_bytes())?;
 
     let series = |arm: &Arm, label: String| -> Series {

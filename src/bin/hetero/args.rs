@@ -174,6 +174,16 @@ pub(crate) enum Reproduce {
         /// Homogeneous τ values (ms) of the weight-mode sweep (default 5,10,20,40,80,160).
         #[arg(long, value_name = "MS,MS,...", value_delimiter = ',')]
         taus: Option<Vec<f32>>,
+        /// What the agent sees: bsuite's [1 − t/L, query, context] (default) or Paper A's (c_t, t/N).
+        #[arg(long, value_name = "bsuite|paper")]
+        observation: Option<String>,
+        /// `paper`: Paper A's protocol: 50 seeds, L = 5,10,15,20,25,30,40,50, neuron vs weight at
+        /// τ = 20 ms, the whole 1000 generations (no early stop). Other flags override its parts.
+        #[arg(long, value_name = "paper")]
+        protocol: Option<String>,
+        /// Keep each run's best centre instead of its last (`run.keep_best`).
+        #[arg(long)]
+        keep_best: bool,
         #[command(flatten)]
         common: ReproduceCommon,
     },

@@ -73,10 +73,35 @@ pub(crate) fn reproduce(command: Reproduce) -> Result<(), Failure> {
                 || mnist::run(&opts),
             )
         }
-        Reproduce::MemoryLength { lengths, seeds, generations, taus, common } => {
+        Reproduce::MemoryLength { lengths, seeds, generations, taus, observation, protocol, keep_best, common } => {
+            use hetero::env::memory_chain::Observation;
             use hetero::experiment::memory_length::{self, Options};
-            let out = common.out_dir("memory-length");
-            let mut opts = if common.quick { Options::quick(out) } else { Options::full(out) };
+            let observation = match observation.as_deref() {
+                None | Some("bsuite") => Observation::Bsuite,
+                Some("paper") => Observation::Paper,
+                Some(other) => {
+                    return Err(Failure(format!("--observation {other}: expected `bsuite` or `paper`")));
+                }
+            };
+            let paper = match protocol.as_deref() {
+                None => false,
+                Some("paper") => true,
+                Some(other) => return Err(Failure(format!("--protocol {other}: the only protocol is `paper`"))),
+            };
+            let default_out = match (paper, observation) {
+                (false, Observation::Bsuite) => "memory-length".to_string(),
+                (false, o) => format!("memory-length-{}", o.name()),
+                (true, o) => format!("memory-length-protocol-paper-{}", o.name()),
+            };
+            let out = common.out_dir(&default_out);
+            let mut opts = match (paper, common.quick) {
+                (true, true) => return Err(Failure("--protocol paper and --quick exclude each other".into())),
+                (true, false) => Options::paper(out, observation),
+                (false, true) => Options::quick(out),
+                (false, false) => Options::full(out),
+            };
+            opts.observation = observation;
+            opts.keep_best = keep_best;
             if let Some(l) = lengths {
                 opts.lengths = all_at_least_one("--lengths", l)?;
             }
