@@ -1,0 +1,508 @@
+//! Run configuration: TOML files or embedded presets, overridden by `--set dotted.key=value`.
+//!
+//! Every key has a default, so a config file names only what differs. `--set` is checked against
+//! the complete tree of keys (the defaults filled in), so a misspelt key or a value of the wrong
+//! type is refused with the key and value named.
+
+use crate::env::{EnvConfig, ENV_NAMES};
+use crate::network::{GenomeConfig, GenomeMode, NetworkConfig};
+use crate::strategy::StrategyConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Settings of the training run itself (`[run]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RunConfig {
+    /// One line shown by `hetero presets`.
+    pub description: String,
+    /// Seed of every random stream (weights, noise, initial states).
+    pub seed: u64,
+    /// Generations to run.
+    pub generations: u64,
+    /// Worker threads; 0 = all cores.
+    pub threads: usize,
+    /// Write a checkpoint every this many generations (and at the end).
+    pub checkpoint_every: u64,
+    /// When stdout is not a terminal, print a log line every this many generations.
+    pub log_every: u64,
+    /// Stop early once the centre's fitness is at least this (`inf`: never).
+    pub stop_fitness: f64,
+    /// … for this many consecutive generations.
+    pub stop_patience: u64,
+    /// Draw fitness.svg / fitness.png at the end.
+    pub plots: bool,
+    /// Keep the centre with the best centre fitness (the first of equals) as the run's result:
+    /// params.safetensors and the summary's centre are that centre, not the last one (EvoJAX's
+    /// trainer likewise keeps the best model by its test score). Left out of a written config.toml
+    /// when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub keep_best: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            description: String::new(),
+            seed: 0,
+            generations: 100,
+            threads: 0,
+            checkpoint_every: 10,
+            log_every: 10,
+            stop_fitness: f64::INFINITY,
+            stop_patience: 10,
+            plots: true,
+            keep_best: false,
+        }
+    }
+}
+
+/// Settings of a classification task (`[data]` in a config file); used when `env.name` is a
+/// dataset (`mnist`, `fashion-mnist`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// Folder holding `mnist/` and `fashion-mnist/` ("" = search `$HETERO_DATA`, `./data`,
+    /// `/usr/share/datasets`).
+    pub dir: String,
+    /// Training images per generation (one minibatch, shared by all members).
+    pub batch_size: usize,
+    /// Simulation steps per image.
+    pub steps: usize,
+    /// Evaluate the centre on the test set every this many generations (and at the end).
+    pub test_every: u64,
+    /// Test images used by that evaluation (0 = all).
+    pub test_images: usize,
+    /// Training images held out for validation (0 = none): the last `validation` images of the
+    /// training file are never drawn into a minibatch, and every evaluation also scores the
+    /// centre on them (`validation_accuracy` in accuracy.csv). Tune hyper-parameters on this,
+    /// not on the test set.
+    pub validation: usize,
+    /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
+    pub rate_neurons: usize,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        Self {
+            dir: String::new(),
+            batch_size: 1024,
+            steps: 4,
+            test_every: 10,
+            test_images: 0,
+            validation: 0,
+            rate_neurons: 32,
+        }
+    }
+}
+
+impl DataConfig {
+    /// `dir` as an optional path.
+    pub fn dir_path(&self) -> Option<&Path> {
+        (!self.dir.is_empty()).then(|| Path::new(self.dir.as_str()))
+    }
+}
+
+/// A whole run's configuration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[run]`.
+    pub run: RunConfig,
+    /// `[env]`.
+    pub env: EnvConfig,
+    /// `[network]`.
+    pub network: NetworkConfig,
+    /// `[genome]`.
+    pub genome: GenomeConfig,
+    /// `[strategy]`.
+    pub strategy: StrategyConfig,
+    /// `[data]`: the classification task, used when `env.name` is a dataset.
+    pub data: DataConfig,
+}
+
+/// The built-in presets: (name, TOML text).
+pub const PRESETS: &[(&str, &str)] = &[
+    ("cartpole", include_str!("../../../presets/cartpole.toml")),
+    ("cartpole-weight", include_str!("../../../presets/cartpole-weight.toml")),
+    ("memory-neuron", include_str!("../../../presets/memory-neuron.toml")),
+    ("memory-weight", include_str!("../../../presets/memory-weight.toml")),
+    ("mnist-neuron-4096", include_str!("../../../presets/mnist-neuron-4096.toml")),
+    ("mnist-neuron-8192", include_str!("../../../presets/mnist-neuron-8192.toml")),
+    ("mnist-neuron-16384", include_str!("../../../presets/mnist-neuron-16384.toml")),
+    ("mnist-neuron-32768", include_str!("../../../presets/mnist-neuron-32768.toml")),
+    ("mnist-weight-3970", include_str!("../../../presets/mnist-weight-3970.toml")),
+    ("mnist-weight-7940", include_str!("../../../presets/mnist-weight-7940.toml")),
+    ("mnist-weight-16674", include_str!("../../../presets/mnist-weight-16674.toml")),
+    ("mnist-weight-33348", include_str!("../../../presets/mnist-weight-33348.toml")),
+    ("halfcheetah", include_str!("../../../presets/halfcheetah.toml")),
+];
+
+/// Errors of loading and overriding a configuration; each renders as one line.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// Neither a preset nor an existing file.
+    #[error("unknown preset `{name}` (presets: {known}; or give a path to a .toml file)")]
+    UnknownPreset {
+        /// What was asked for.
+        name: String,
+        /// The preset names.
+        known: String,
+    },
+    /// The file could not be read.
+    #[error("{path}: cannot read: {message}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The OS error.
+        message: String,
+    },
+    /// The TOML is malformed or does not fit the schema.
+    #[error("{source_name}: {message}")]
+    Parse {
+        /// File or preset name.
+        source_name: String,
+        /// What is wrong, with the key where known.
+        message: String,
+    },
+    /// `--set` with a key that does not exist.
+    #[error("--set {assignment}: unknown config key `{key}`")]
+    UnknownKey {
+        /// The whole assignment.
+        assignment: String,
+        /// The key.
+        key: String,
+    },
+    /// `--set` without `=`.
+    #[error("--set {0}: expected dotted.key=value")]
+    Malformed(String),
+    /// `--set` with a value of the wrong type.
+    #[error("--set {key}={value}: expected {expected}")]
+    WrongType {
+        /// The key.
+        key: String,
+        /// The value given.
+        value: String,
+        /// The type expected.
+        expected: String,
+    },
+    /// A value of the right type that is not allowed.
+    #[error("{field} = {value}: {reason}")]
+    Invalid {
+        /// The key.
+        field: String,
+        /// The value.
+        value: String,
+        /// Why not.
+        reason: String,
+    },
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A configuration as a TOML tree, kept as a tree until every override is applied.
+#[derive(Clone, Debug)]
+pub struct ConfigTree {
+    /// Where it came from (preset name or file path), for messages.
+    pub source_name: String,
+    tree: toml::Value,
+}
+
+impl ConfigTree {
+    /// Loads a preset by name, or a TOML file by path.
+    pub fn load(name_or_path: &str) -> Result<Self, ConfigError> {
+        if let Some((_, text)) = PRESETS.iter().find(|(n, _)| *n == name_or_path) {
+            return Self::parse(text, &format!("preset `{name_or_path}`"));
+        }
+        let path = Path::new(name_or_path);
+        if path.extension().is_some_and(|e| e == "toml") || path.exists() {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::Read { path: name_or_path.into(), message: e.to_string() })?;
+            return Self::parse(&text, name_or_path);
+        }
+        Err(ConfigError::UnknownPreset {
+            name: name_or_path.into(),
+            known: PRESETS.iter().map(|p| p.0).collect::<Vec<_>>().join(", "),
+        })
+    }
+
+    /// Parses TOML text and fills in every default.
+    pub fn parse(text: &str, source_name: &str) -> Result<Self, ConfigError> {
+        let parse_err =
+            |message: String| ConfigError::Parse { source_name: source_name.into(), message: one_line(&message) };
+        let config: Config =
+            toml::from_str(text).map_err(|e| parse_err(e.message().to_string() + &location(text, e.span())))?;
+        let mut tree = toml::Value::try_from(&config).map_err(|e| parse_err(e.to_string()))?;
+        insert_quiet_keys(&config, &mut tree);
+        Ok(Self { source_name: source_name.into(), tree })
+    }
+
+    /// Applies `dotted.key=value`. The key must exist; the value must have the key's type
+    /// (integers are accepted for floats; a bare word is a string; `a,b` is a list of strings).
+    pub fn set(&mut self, assignment: &str) -> Result<(), ConfigError> {
+        let (key, raw) = assignment.split_once('=').ok_or_else(|| ConfigError::Malformed(assignment.into()))?;
+        let (key, raw) = (key.trim(), raw.trim());
+        let unknown = || ConfigError::UnknownKey { assignment: assignment.into(), key: key.into() };
+        let mut node = &mut self.tree;
+        for part in key.split('.') {
+            node = node.as_table_mut().and_then(|t| t.get_mut(part)).ok_or_else(unknown)?;
+        }
+        if node.is_table() {
+            return Err(unknown());
+        }
+        let parsed: Option<toml::Value> =
+            toml::from_str::<toml::Table>(&format!("v = {raw}")).ok().and_then(|mut t| t.remove("v"));
+        let wrong =
+            |expected: &str| ConfigError::WrongType { key: key.into(), value: raw.into(), expected: expected.into() };
+        let new = match (&*node, parsed) {
+            (toml::Value::Integer(_), Some(v @ toml::Value::Integer(_))) => v,
+            (toml::Value::Integer(_), _) => return Err(wrong("an integer")),
+            (toml::Value::Float(_), Some(toml::Value::Integer(i))) => toml::Value::Float(i as f64),
+            (toml::Value::Float(_), Some(v @ toml::Value::Float(_))) => v,
+            (toml::Value::Float(_), _) => return Err(wrong("a number")),
+            (toml::Value::Boolean(_), Some(v @ toml::Value::Boolean(_))) => v,
+            (toml::Value::Boolean(_), _) => return Err(wrong("true or false")),
+            (toml::Value::String(_), Some(v @ toml::Value::String(_))) => v,
+            (toml::Value::String(_), _) => toml::Value::String(raw.into()),
+            (toml::Value::Array(_), Some(v @ toml::Value::Array(_))) => v,
+            (toml::Value::Array(_), _) => toml::Value::Array(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| toml::Value::String(s.into()))
+                    .collect(),
+            ),
+            _ => return Err(wrong("a value of the key's type")),
+        };
+        *node = new;
+        Ok(())
+    }
+
+    /// Sets a key to an integer given on the command line (as `--population`), with the flag's
+    /// name in messages.
+    pub fn set_integer(&mut self, key: &str, value: i64) -> Result<(), ConfigError> {
+        self.set(&format!("{key}={value}"))
+    }
+
+    /// The finished, validated configuration.
+    pub fn finish(&self) -> Result<Config, ConfigError> {
+        let config: Config = self.tree.clone().try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
+            source_name: self.source_name.clone(),
+            message: one_line(e.message()),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Keys a written config.toml leaves out at their default (so the files of runs made before the
+/// key existed stay byte-identical) but that `--set` must still find in the tree.
+fn insert_quiet_keys(config: &Config, tree: &mut toml::Value) {
+    let quiet = [
+        ("run", "keep_best", toml::Value::Boolean(config.run.keep_best)),
+        ("env", "observation", toml::Value::String(config.env.observation.name().into())),
+    ];
+    for (section, key, value) in quiet {
+        if let Some(table) = tree.get_mut(section).and_then(toml::Value::as_table_mut) {
+            table.entry(key).or_insert(value);
+        }
+    }
+}
+
+fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(s) => {
+            let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+impl Config {
+    /// Checks values whose type is right but whose value is not allowed.
+    // `!(x > y)` on purpose: it also refuses NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |field: &str, value: String, reason: &str| {
+            Err(ConfigError::Invalid { field: field.into(), value, reason: reason.into() })
+        };
+        let dataset = self.env.name.parse::<crate::data::DatasetName>().is_ok();
+        if !ENV_NAMES.contains(&self.env.name.as_str()) && !dataset {
+            return invalid(
+                "env.name",
+                self.env.name.clone(),
+                &format!("unknown environment (known: {}; datasets: mnist, fashion-mnist)", ENV_NAMES.join(", ")),
+            );
+        }
+        if dataset {
+            for (field, value) in [
+                ("data.batch_size", self.data.batch_size),
+                ("data.steps", self.data.steps),
+                ("data.test_every", self.data.test_every as usize),
+            ] {
+                if value == 0 {
+                    return invalid(field, "0".into(), "must be at least 1");
+                }
+            }
+        }
+        if self.env.max_steps == 0 {
+            return invalid("env.max_steps", "0".into(), "must be at least 1");
+        }
+        if self.env.name == "memory_chain" {
+            if self.env.memory_length == 0 {
+                return invalid("env.memory_length", "0".into(), "must be at least 1");
+            }
+            if !(1..=crate::env::memory_chain::MAX_BITS).contains(&self.env.num_bits) {
+                return invalid("env.num_bits", self.env.num_bits.to_string(), "must be 1..=64");
+            }
+            if self.env.observation == crate::env::memory_chain::Observation::Paper && self.env.num_bits != 1 {
+                return invalid(
+                    "env.num_bits",
+                    self.env.num_bits.to_string(),
+                    "must be 1 with env.observation = \"paper\" (Paper A's observation has one context bit)",
+                );
+            }
+        }
+        if self.env.episodes == 0 {
+            return invalid("env.episodes", "0".into(), "must be at least 1");
+        }
+        if self.env.eval_episodes == 0 {
+            return invalid("env.eval_episodes", "0".into(), "must be at least 1");
+        }
+        if self.network.hidden == 0 {
+            return invalid("network.hidden", "0".into(), "must be at least 1");
+        }
+        if !(self.network.dt_ms > 0.0) {
+            return invalid("network.dt_ms", self.network.dt_ms.to_string(), "must be positive");
+        }
+        let tau_searched =
+            self.genome.mode != GenomeMode::Weight && self.genome.properties.contains(&crate::network::Property::Tau);
+        if tau_searched && !(self.network.tau_ms > self.network.dt_ms) {
+            return invalid(
+                "network.tau_ms",
+                self.network.tau_ms.to_string(),
+                "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)",
+            );
+        }
+        if !(self.network.tau_ms >= self.network.dt_ms) {
+            return invalid(
+                "network.tau_ms",
+                self.network.tau_ms.to_string(),
+                "must be at least network.dt_ms (τ = Δt: no memory)",
+            );
+        }
+        for p in crate::network::Property::ALL {
+            let scale = self.genome.scale.of(p);
+            if !(scale.is_finite() && scale > 0.0) {
+                return invalid(&format!("genome.scale.{}", p.name()), scale.to_string(), "must be a positive number");
+            }
+        }
+        if self.genome.mode != GenomeMode::Weight && self.genome.properties.is_empty() {
+            return invalid("genome.properties", "[]".into(), "neuron and both modes need at least one property");
+        }
+        if self.run.generations == 0 {
+            return invalid("run.generations", "0".into(), "must be at least 1");
+        }
+        if self.run.checkpoint_every == 0 {
+            return invalid("run.checkpoint_every", "0".into(), "must be at least 1");
+        }
+        if self.run.stop_patience == 0 {
+            return invalid("run.stop_patience", "0".into(), "must be at least 1");
+        }
+        if self.run.log_every == 0 {
+            return invalid("run.log_every", "0".into(), "must be at least 1");
+        }
+        self.strategy.validate().map_err(|e| ConfigError::Invalid { field: e.field, value: e.value, reason: e.reason })
+    }
+
+    /// The configuration as TOML text (every key).
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("config serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_parse_and_validate() {
+        for (name, _) in PRESETS {
+            let c = ConfigTree::load(name).unwrap().finish().unwrap();
+            assert!(!c.run.description.is_empty(), "{name} has no description");
+        }
+    }
+
+    /// Keys left out of config.toml at their default can still be set, and are written once set.
+    #[test]
+    fn quiet_keys_can_be_set_and_are_written_when_not_default() {
+        let mut t = ConfigTree::load("memory-neuron").unwrap();
+        let plain = t.finish().unwrap().to_toml();
+        assert!(!plain.contains("keep_best") && !plain.contains("observation"), "{plain}");
+        t.set("run.keep_best=true").unwrap();
+        t.set("env.observation=paper").unwrap();
+        let c = t.finish().unwrap();
+        assert!(c.run.keep_best && c.env.observation == crate::env::memory_chain::Observation::Paper);
+        let written = c.to_toml();
+        assert!(written.contains("keep_best = true") && written.contains("observation = \"paper\""), "{written}");
+        assert_eq!(ConfigTree::parse(&written, "x").unwrap().finish().unwrap(), c);
+        t.set("env.observation=papers").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.contains("papers") && !e.contains('\n'), "{e}");
+        t.set("env.observation=paper").unwrap();
+        t.set("env.num_bits=2").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.starts_with("env.num_bits = 2") && e.contains("paper"), "{e}");
+    }
+
+    #[test]
+    fn set_overrides_and_checks() {
+        let mut t = ConfigTree::load("cartpole").unwrap();
+        t.set("network.hidden=32").unwrap();
+        t.set("strategy.pgpe.center_lr=1").unwrap(); // integer accepted for a float
+        t.set("genome.mode=weight").unwrap(); // bare word
+        t.set("genome.properties=tau,r").unwrap(); // list shorthand
+        let c = t.finish().unwrap();
+        assert_eq!(c.network.hidden, 32);
+        assert_eq!(c.strategy.pgpe.center_lr, 1.0);
+        assert_eq!(c.genome.mode, GenomeMode::Weight);
+        assert_eq!(c.genome.properties.len(), 2);
+        let e = t.set("no_such.key=1").unwrap_err().to_string();
+        assert_eq!(e, "--set no_such.key=1: unknown config key `no_such.key`");
+        let e = t.set("network.hidden=abc").unwrap_err().to_string();
+        assert_eq!(e, "--set network.hidden=abc: expected an integer");
+        assert!(t.set("network=3").is_err());
+        assert!(t.set("network.hidden").is_err());
+    }
+
+    #[test]
+    fn invalid_values_are_named() {
+        let mut t = ConfigTree::load("cartpole").unwrap();
+        t.set("strategy.population=7").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.starts_with("strategy.population = 7: must be even"), "{e}");
+        let mut t = ConfigTree::load("cartpole").unwrap();
+        t.set("genome.mode=neurons").unwrap();
+        let e = t.finish().unwrap_err().to_string();
+        assert!(e.contains("neurons") && !e.contains('\n'), "{e}");
+    }
+
+    #[test]
+    fn broken_toml_is_one_line_with_the_source() {
+        let e = ConfigTree::parse("[run]\ngenerations = = 3\n", "bad.toml").unwrap_err().to_string();
+        assert!(e.starts_with("bad.toml: ") && !e.contains('\n'), "{e}");
+        let e = ConfigTree::parse("[run]\ngenerations = \"many\"\n", "bad.toml").unwrap_err().to_string();
+        assert!(e.contains("bad.toml") && e.contains("line 2"), "{e}");
+        let e = ConfigTree::parse("[net]\nhidden = 3\n", "bad.toml").unwrap_err().to_string();
+        assert!(e.contains("net"), "{e}");
+    }
+
+    #[test]
+    fn unknown_preset() {
+        let e = ConfigTree::load("cartpol").unwrap_err().to_string();
+        assert!(e.starts_with("unknown preset `cartpol`"), "{e}");
+    }
+}
