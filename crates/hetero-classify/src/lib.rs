@@ -41,8 +41,8 @@ mod kernels;
 
 pub use kernels::Kernel;
 
-use hetero_core::network::genome::{MemberNetwork, PopulationParams};
 use aligned_vec::{avec, AVec};
+use hetero_core::network::genome::{MemberNetwork, PopulationParams};
 use kernels::hidden_steps;
 use rayon::prelude::*;
 

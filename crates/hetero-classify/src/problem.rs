@@ -2,13 +2,13 @@ use super::{
     currents_from_pixels, evaluate as evaluate_members, evaluate_with_counts, project, stacked_input_weights,
     Projection, SpikeCounts,
 };
+use aligned_vec::AVec;
 use hetero_core::config::Config;
 use hetero_core::data::{self, Dataset, DatasetName, NUM_CLASSES};
 use hetero_core::engine::{read_run_csv, write_csv, PopulationScores, Problem, ProblemInfo, Summary, TrainError};
 use hetero_core::io::{load_arrays, save_arrays, Array, IoError};
 use hetero_core::network::{Model, PopulationParams};
 use hetero_core::rng::{stream_rng, Stream};
-use aligned_vec::AVec;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;

@@ -280,7 +280,10 @@ pub fn mnist(
 /// Generations of a classification run from where it stopped: its config and checkpoint (the
 /// trained centre and σ, so the population's spike rates are those of training at that point),
 /// median over `generations` generations on the dataset the run names. Errors name the file.
-pub fn mnist_from_run(dir: &std::path::Path, generations: u64) -> Result<MnistBenchRow, hetero_core::engine::TrainError> {
+pub fn mnist_from_run(
+    dir: &std::path::Path,
+    generations: u64,
+) -> Result<MnistBenchRow, hetero_core::engine::TrainError> {
     use hetero_core::engine::{restore_checkpoint, RunPaths, TrainError};
     let paths = RunPaths::new(dir);
     let config = ConfigTree::load(&paths.config.display().to_string())
@@ -487,20 +490,39 @@ pub struct LocomotionBench {
     pub replay_matched: usize,
 }
 
+/// Why the locomotion benchmark could not run.
+#[cfg(feature = "mujoco")]
+#[derive(Debug, thiserror::Error)]
+pub enum LocomotionBenchError {
+    /// The benchmark's configuration (say a population that is not even) is not allowed.
+    #[error(transparent)]
+    Config(#[from] hetero_core::config::ConfigError),
+    /// The robot model could not be loaded.
+    #[error(transparent)]
+    Model(#[from] hetero_core::env::mujoco::ModelError),
+    /// Not a locomotion task.
+    #[error(transparent)]
+    UnknownEnv(#[from] hetero_core::invalid::InvalidValue),
+}
+
 /// Runs the locomotion benchmark on the current rayon pool.
 #[cfg(feature = "mujoco")]
-pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<LocomotionBench, String> {
+pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<LocomotionBench, LocomotionBenchError> {
     use hetero_core::env::mujoco::{Ant, HalfCheetah, Hopper, MujocoEnv, Task, Walker2d};
-    fn go<T: Task>(env: MujocoEnv<T>, population: usize, generations: u64) -> Result<LocomotionBench, String> {
-        let mut t = ConfigTree::load("halfcheetah").map_err(|e| e.to_string())?;
+    fn go<T: Task>(
+        env: MujocoEnv<T>,
+        population: usize,
+        generations: u64,
+    ) -> Result<LocomotionBench, LocomotionBenchError> {
+        let mut t = ConfigTree::load("halfcheetah")?;
         for set in [
             format!("env.name=\"{}\"", T::NAME),
             "network.hidden=64".into(),
             format!("strategy.population={population}"),
         ] {
-            t.set(&set).map_err(|e| e.to_string())?;
+            t.set(&set)?;
         }
-        let config = t.finish().map_err(|e| e.to_string())?;
+        let config = t.finish()?;
         let threads = rayon::current_num_threads();
         // The raw loop before and after the generations, averaged, so that drift in the machine's
         // speed during the bench affects both sides alike.
@@ -534,13 +556,15 @@ pub fn locomotion(name: &str, population: usize, generations: u64) -> Result<Loc
             replay_matched: matched,
         })
     }
-    let e = |m: hetero_core::env::mujoco::ModelError| m.to_string();
     match name {
-        "halfcheetah" => go(HalfCheetah::new(1000).map_err(e)?, population, generations),
-        "hopper" => go(Hopper::new(1000).map_err(e)?, population, generations),
-        "walker2d" => go(Walker2d::new(1000).map_err(e)?, population, generations),
-        "ant" => go(Ant::new(1000).map_err(e)?, population, generations),
-        other => Err(format!("--env {other}: unknown (halfcheetah, hopper, walker2d, ant)")),
+        "halfcheetah" => go(HalfCheetah::new(1000)?, population, generations),
+        "hopper" => go(Hopper::new(1000)?, population, generations),
+        "walker2d" => go(Walker2d::new(1000)?, population, generations),
+        "ant" => go(Ant::new(1000)?, population, generations),
+        other => {
+            Err(hetero_core::invalid::InvalidValue::new("--env", other, "unknown (halfcheetah, hopper, walker2d, ant)")
+                .into())
+        }
     }
 }
 

@@ -8,7 +8,7 @@ pub(crate) fn analyze(command: Analyze) -> Result<(), Failure> {
     match command {
         Analyze::Tau { run_dirs, out } => {
             let out = out.unwrap_or_else(|| run_dirs[0].clone());
-            let fits = hetero::analysis::tau::analyze_tau(&run_dirs, &out).map_err(Failure)?;
+            let fits = hetero::analysis::tau::analyze_tau(&run_dirs, &out).map_err(|e| Failure(e.to_string()))?;
             for f in &fits {
                 println!(
                     "{} (n = {}, mean {:.2} ms): gamma shape {:.3} scale {:.3} ms (KS {:.4}); lognormal shape {:.3} scale {:.3} ms (KS {:.4})",

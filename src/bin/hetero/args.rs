@@ -181,9 +181,13 @@ pub(crate) enum Reproduce {
         /// τ = 20 ms, the whole 1000 generations (no early stop). Other flags override its parts.
         #[arg(long, value_name = "paper")]
         protocol: Option<String>,
-        /// Keep each run's best centre instead of its last (`run.keep_best`).
+        /// Keep each run's best centre instead of its last (`run.keep_best`; on in `--protocol paper`).
         #[arg(long)]
         keep_best: bool,
+        /// KEY=VALUE override of the neuron arm's configuration (repeatable), e.g.
+        /// `strategy.pgpe.max_speed=0.15`.
+        #[arg(long = "neuron-set", value_name = "KEY=VALUE")]
+        neuron_set: Vec<String>,
         #[command(flatten)]
         common: ReproduceCommon,
     },

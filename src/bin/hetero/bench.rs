@@ -30,7 +30,8 @@ fn locomotion_bench(env: &str, json: bool, generations: u64, threads: usize) -> 
     #[cfg(feature = "mujoco")]
     {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
-        let r = pool.install(|| hetero::bench::locomotion(env, 256, generations)).map_err(Failure)?;
+        let r =
+            pool.install(|| hetero::bench::locomotion(env, 256, generations)).map_err(|e| Failure(e.to_string()))?;
         if json {
             println!("{}", serde_json::to_string(&r)?);
         } else {

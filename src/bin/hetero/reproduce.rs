@@ -73,7 +73,17 @@ pub(crate) fn reproduce(command: Reproduce) -> Result<(), Failure> {
                 || mnist::run(&opts),
             )
         }
-        Reproduce::MemoryLength { lengths, seeds, generations, taus, observation, protocol, keep_best, common } => {
+        Reproduce::MemoryLength {
+            lengths,
+            seeds,
+            generations,
+            taus,
+            observation,
+            protocol,
+            keep_best,
+            neuron_set,
+            common,
+        } => {
             use hetero::env::memory_chain::Observation;
             use hetero::experiment::memory_length::{self, Options};
             let observation = match observation.as_deref() {
@@ -101,7 +111,14 @@ pub(crate) fn reproduce(command: Reproduce) -> Result<(), Failure> {
                 (false, false) => Options::full(out),
             };
             opts.observation = observation;
-            opts.keep_best = keep_best;
+            opts.keep_best |= keep_best;
+            opts.neuron_overrides = neuron_set;
+            // A bad override is refused before any run starts, naming the flag.
+            if let Some(l) = opts.lengths.first() {
+                let arm = memory_length::arms(&[]).remove(0);
+                memory_length::sweep_job_config(*l, &arm, 0, &opts.run_settings())
+                    .map_err(|e| Failure(format!("--neuron-set: {e}")))?;
+            }
             if let Some(l) = lengths {
                 opts.lengths = all_at_least_one("--lengths", l)?;
             }

@@ -3,8 +3,8 @@
 use super::portable::BYTE_LANES;
 use super::{count_listed, list_stride, neuron_trajectory, spikes_from_crossings};
 use crate::OUT_PAD;
-use hetero_core::neuron::lif::CoefficientsView;
 use aligned_vec::AVec;
+use hetero_core::neuron::lif::CoefficientsView;
 
 /// The AVX2 kernel: the same arithmetic as
 /// [`hidden_steps_reference`](super::reference::hidden_steps_reference), 8 neurons per

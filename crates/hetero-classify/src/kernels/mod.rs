@@ -27,12 +27,12 @@ mod portable;
 mod reference;
 
 use super::OUT_PAD;
-use hetero_core::neuron::lif::CoefficientsView;
 use aligned_vec::AVec;
 #[cfg(target_arch = "x86_64")]
 use avx2::hidden_steps_avx2;
 #[cfg(target_arch = "x86_64")]
 use avx512::hidden_steps_avx512;
+use hetero_core::neuron::lif::CoefficientsView;
 use portable::hidden_steps_portable;
 use reference::hidden_steps_reference;
 

@@ -3,8 +3,8 @@
 
 use super::{count_listed, list_stride, neuron_trajectory, spikes_from_crossings};
 use crate::OUT_PAD;
-use hetero_core::neuron::lif::CoefficientsView;
 use aligned_vec::AVec;
+use hetero_core::neuron::lif::CoefficientsView;
 
 /// Lanes of the portable kernel's fixed-size arrays (the compiler vectorizes them: SSE2, NEON).
 const LANES: usize = 16;

@@ -45,6 +45,9 @@ pub enum TrainError {
     /// The run directory cannot take the run.
     #[error(transparent)]
     RunDir(#[from] RunDirError),
+    /// A value that is not allowed (named, with its allowed range).
+    #[error(transparent)]
+    Invalid(#[from] crate::invalid::InvalidValue),
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     Threads(String),

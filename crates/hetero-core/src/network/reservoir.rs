@@ -19,6 +19,7 @@
 //! Recurrence can be switched off (W = 0). The recurrent product uses a sparse (CSR/CSC) kernel
 //! below density [`DENSE_ABOVE`] and a dense one above it.
 
+use crate::invalid::InvalidValue;
 use crate::neuron::heterogeneity::Profile;
 use crate::rng::{stream_rng, Stream};
 use rand::Rng;
@@ -130,22 +131,22 @@ impl ReservoirConfig {
     }
 
     /// Checks sizes and ranges; the message names the field and value.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidValue> {
         self.profile.validate()?;
-        if self.n == 0 || self.inputs == 0 || self.substeps == 0 {
-            return Err(format!(
-                "reservoir N {}, inputs {}, substeps {}: each must be at least 1",
-                self.n, self.inputs, self.substeps
-            ));
+        for (field, value) in [("reservoir N", self.n), ("reservoir inputs", self.inputs), ("substeps", self.substeps)]
+        {
+            if value == 0 {
+                return Err(InvalidValue::new(field, value, "must be at least 1"));
+            }
         }
         if !(self.p_connect > 0.0 && self.p_connect <= 1.0) {
-            return Err(format!("connection probability {}: must be in (0, 1]", self.p_connect));
+            return Err(InvalidValue::new("connection probability", self.p_connect, "must be in (0, 1]"));
         }
         if !(self.spectral_radius >= 0.0 && self.spectral_radius.is_finite()) {
-            return Err(format!("spectral radius {}: must be a non-negative number", self.spectral_radius));
+            return Err(InvalidValue::new("spectral radius", self.spectral_radius, "must be a non-negative number"));
         }
-        if self.dt_ms.is_nan() || self.dt_ms <= 0.0 {
-            return Err(format!("dt_ms {}: must be positive", self.dt_ms));
+        if !(self.dt_ms > 0.0 && self.dt_ms.is_finite()) {
+            return Err(InvalidValue::new("dt_ms", self.dt_ms, "must be a positive number"));
         }
         Ok(())
     }
@@ -299,7 +300,7 @@ pub struct Activity {
 impl Reservoir {
     /// Builds the reservoir of `seed`. W, Win and b depend on (seed, N, p, D) only and τ on (seed, N),
     /// so networks that differ only in their τ profile share every weight (paired comparisons).
-    pub fn build(config: &ReservoirConfig, seed: u64) -> Result<Self, String> {
+    pub fn build(config: &ReservoirConfig, seed: u64) -> Result<Self, InvalidValue> {
         config.validate()?;
         let n = config.n;
         let d = config.inputs;

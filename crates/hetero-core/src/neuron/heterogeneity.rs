@@ -14,6 +14,7 @@
 //! After sampling every τ is clipped below at `tau_min` (the Euler step needs Δt/τ ≤ 1); the
 //! realised mean, CV and skewness are reported by [`moments`] so clipping is visible.
 
+use crate::invalid::InvalidValue;
 use rand::Rng;
 use rand_distr::{Distribution, Gamma, LogNormal, Normal};
 use std::fmt;
@@ -75,10 +76,14 @@ impl fmt::Display for Family {
 }
 
 impl FromStr for Family {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = InvalidValue;
+    fn from_str(s: &str) -> Result<Self, InvalidValue> {
         Family::ALL.iter().copied().find(|f| f.name() == s).ok_or_else(|| {
-            format!("τ profile `{s}`: unknown (known: homogeneous, uniform, normal, gamma, lognormal, loguniform)")
+            InvalidValue::new(
+                "tau profile",
+                s,
+                "unknown (known: homogeneous, uniform, normal, gamma, lognormal, loguniform)",
+            )
         })
     }
 }
@@ -96,12 +101,16 @@ pub struct Profile {
 
 impl Profile {
     /// Checks μ > 0 and 0 ≤ c ≤ the family's maximum.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), InvalidValue> {
         if !(self.mean_ms > 0.0 && self.mean_ms.is_finite()) {
-            return Err(format!("τ mean {}: must be a positive number", self.mean_ms));
+            return Err(InvalidValue::new("tau mean (ms)", self.mean_ms, "must be a positive number"));
         }
         if self.family != Family::Homogeneous && !(self.cv > 0.0 && self.cv <= self.family.max_cv()) {
-            return Err(format!("{} CV {}: must be in (0, {:.4}]", self.family, self.cv, self.family.max_cv()));
+            return Err(InvalidValue::new(
+                &format!("{} CV", self.family),
+                self.cv,
+                format!("must be in (0, {:.4}]", self.family.max_cv()),
+            ));
         }
         Ok(())
     }
@@ -233,8 +242,8 @@ mod tests {
     #[test]
     fn validation_names_the_value() {
         let e = Profile { family: Family::Uniform, mean_ms: 5.0, cv: 0.9 }.validate().unwrap_err();
-        assert!(e.contains("uniform") && e.contains("0.9"), "{e}");
-        assert!("cauchy".parse::<Family>().unwrap_err().contains("cauchy"));
+        assert_eq!((e.field.as_str(), e.value.as_str()), ("uniform CV", "0.9"), "{e}");
+        assert!("cauchy".parse::<Family>().unwrap_err().to_string().contains("cauchy"));
     }
 
     #[test]

@@ -149,8 +149,8 @@ pub fn training_flop(t: usize, n: usize, k: usize, t_val: usize, grid: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hetero_core::rng::{stream_rng, Stream};
     use faer::linalg::solvers::Solve;
+    use hetero_core::rng::{stream_rng, Stream};
     use rand_distr::{Distribution, StandardNormal};
 
     fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {

@@ -6,9 +6,9 @@
 //! V1 / human MTG reference parameters) and `tau_hist.{svg,png}` (pooled histogram, density
 //! scale, with both fitted densities and the two biological reference densities).
 
-use super::fit::{fit_gamma, fit_lognormal, gamma_pdf, lognormal_pdf, Fit};
+use super::fit::{fit_gamma, fit_lognormal, gamma_pdf, lognormal_pdf, Fit, FitError};
 use super::plot::{self, Chart, Scale, Series};
-use hetero_core::io::{load_arrays, write_atomic};
+use hetero_core::io::{load_arrays, write_atomic, IoError};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -49,25 +49,56 @@ pub struct TauFits {
     pub lognormal: Fit,
 }
 
+/// Why the τ analysis could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum TauError {
+    /// No run directory was given.
+    #[error("no run directories given")]
+    NoRuns,
+    /// A file could not be read or written.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// The run's params hold no learned τ (a weight-mode run, or not a hetero run).
+    #[error("{path}: no `hidden.tau_ms` array")]
+    NoTau {
+        /// The params file.
+        path: String,
+    },
+    /// A maximum-likelihood fit failed.
+    #[error("{name}: {distribution} fit: {source}")]
+    Fit {
+        /// Run name or `pooled`.
+        name: String,
+        /// gamma | lognormal.
+        distribution: &'static str,
+        /// Why.
+        source: FitError,
+    },
+    /// The figure could not be drawn.
+    #[error(transparent)]
+    Plot(#[from] plot::PlotError),
+}
+
 /// Reads `hidden.tau_ms` of a run directory.
-pub fn read_tau(run_dir: &Path) -> Result<Vec<f64>, String> {
+pub fn read_tau(run_dir: &Path) -> Result<Vec<f64>, TauError> {
     let path = run_dir.join("params.safetensors");
-    let (arrays, _) = load_arrays(&path).map_err(|e| e.to_string())?;
-    let tau = arrays.get("hidden.tau_ms").ok_or_else(|| format!("{}: no `hidden.tau_ms` array", path.display()))?;
+    let (arrays, _) = load_arrays(&path)?;
+    let tau = arrays.get("hidden.tau_ms").ok_or_else(|| TauError::NoTau { path: path.display().to_string() })?;
     Ok(tau.to_f64())
 }
 
-fn fits(name: String, x: &[f64]) -> Result<TauFits, String> {
-    let g = fit_gamma(x).map_err(|e| format!("{name}: gamma fit: {e}"))?;
-    let l = fit_lognormal(x).map_err(|e| format!("{name}: lognormal fit: {e}"))?;
+fn fits(name: String, x: &[f64]) -> Result<TauFits, TauError> {
+    let fit_err = |distribution, source| TauError::Fit { name: name.clone(), distribution, source };
+    let g = fit_gamma(x).map_err(|e| fit_err("gamma", e))?;
+    let l = fit_lognormal(x).map_err(|e| fit_err("lognormal", e))?;
     Ok(TauFits { name, n: x.len(), mean_ms: x.iter().sum::<f64>() / x.len() as f64, gamma: g, lognormal: l })
 }
 
 /// Fits every run and the pool, writes the table and the figure into `out`; returns the fits
 /// (runs first, pooled last when there are several runs).
-pub fn analyze_tau(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<TauFits>, String> {
+pub fn analyze_tau(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<TauFits>, TauError> {
     if run_dirs.is_empty() {
-        return Err("no run directories given".into());
+        return Err(TauError::NoRuns);
     }
     let mut all = Vec::new();
     let mut rows = Vec::new();
@@ -80,7 +111,8 @@ pub fn analyze_tau(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<TauFits>, Str
     if run_dirs.len() > 1 {
         rows.push(fits("pooled".into(), &all)?);
     }
-    std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
+    std::fs::create_dir_all(out)
+        .map_err(|e| IoError::Os { path: out.display().to_string(), message: e.to_string() })?;
     let mut csv = String::from(
         "name,n,mean_ms,gamma_shape,gamma_scale_ms,gamma_ks,lognormal_shape,lognormal_scale_ms,lognormal_ks\n",
     );
@@ -99,10 +131,10 @@ pub fn analyze_tau(run_dirs: &[PathBuf], out: &Path) -> Result<Vec<TauFits>, Str
             r.lognormal.ks
         );
     }
-    write_atomic(&out.join("tau_fit.csv"), csv.as_bytes()).map_err(|e| e.to_string())?;
-    write_atomic(&out.join("tau_fit.md"), table2_markdown(&rows).as_bytes()).map_err(|e| e.to_string())?;
+    write_atomic(&out.join("tau_fit.csv"), csv.as_bytes())?;
+    write_atomic(&out.join("tau_fit.md"), table2_markdown(&rows).as_bytes())?;
     let shown = rows.last().expect("at least one row");
-    plot_fits(&out.join("tau_hist"), &all, shown).map_err(|e| e.to_string())?;
+    plot_fits(&out.join("tau_hist"), &all, shown)?;
     Ok(rows)
 }
 

@@ -17,13 +17,13 @@
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale};
 use crate::analysis::shapley::shapley_values;
+use hetero_classify::train::train_in_current_pool;
 use hetero_core::config::{Config, ConfigTree};
 use hetero_core::engine::{RunPaths, TrainError};
 use hetero_core::env::obs_norm::load_obs_norm;
 use hetero_core::env::{visit_env, EnvVisitor, Environment};
 use hetero_core::io::{load_arrays, write_atomic, IoError};
 use hetero_core::network::Property;
-use hetero_classify::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -407,7 +407,8 @@ pub fn write_outputs(opts: &Options, rows: &[ResultRow]) -> Result<(), TrainErro
         let dirs: Vec<PathBuf> =
             (0..seeds).map(|s| job_dir(out, e, 15, s)).filter(|d| RunPaths::new(d).params.exists()).collect();
         if !dirs.is_empty() {
-            crate::analysis::tau::analyze_tau(&dirs, &out.join("tau").join(e)).map_err(TrainError::Config)?;
+            crate::analysis::tau::analyze_tau(&dirs, &out.join("tau").join(e))
+                .map_err(|e| TrainError::Config(e.to_string()))?;
         }
     }
     Ok(())

@@ -11,6 +11,7 @@
 
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
+use hetero_classify::train::train_in_current_pool;
 use hetero_core::config::ConfigTree;
 use hetero_core::engine::TrainError;
 use hetero_core::env::{Action, CartPole, Environment};
@@ -20,7 +21,6 @@ use hetero_core::gradient::Surrogate;
 use hetero_core::io::write_atomic;
 use hetero_core::network::{GenomeMode, NetworkConfig, NetworkShape};
 use hetero_core::rng::{stream_rng, Stream};
-use hetero_classify::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -148,8 +148,10 @@ fn run_job(opts: &Options, arm: &str, max_steps: usize, seed: u64) -> Result<Res
 /// Runs the study on the current pool and writes every output.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if writes_files() {
-        std::fs::create_dir_all(&opts.out)
-            .map_err(|e| hetero_core::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out).map_err(|e| hetero_core::io::IoError::Os {
+            path: opts.out.display().to_string(),
+            message: e.to_string(),
+        })?;
     }
     let mut jobs = Vec::new();
     for &m in opts.max_steps.iter().rev() {

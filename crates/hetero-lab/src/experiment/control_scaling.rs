@@ -11,11 +11,11 @@
 use super::ablation::evaluate_config;
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
+use hetero_classify::train::train_in_current_pool;
 use hetero_core::config::{Config, ConfigTree};
 use hetero_core::engine::{RunPaths, TrainError};
 use hetero_core::env::obs_norm::load_obs_norm;
 use hetero_core::io::{load_arrays, write_atomic, IoError};
-use hetero_classify::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};

@@ -23,6 +23,7 @@
 
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
+use hetero_classify::train::train_in_current_pool;
 use hetero_core::config::{Config, ConfigTree};
 use hetero_core::engine::{RunPaths, TrainError};
 use hetero_core::env::memory_chain::Observation;
@@ -31,7 +32,6 @@ use hetero_core::io::{load_arrays, write_atomic};
 use hetero_core::rng::Stream;
 use hetero_core::rollout::EpisodeSource;
 use hetero_core::rollout::{env_model, genome_returns};
-use hetero_classify::train::train_in_current_pool;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -64,6 +64,8 @@ pub struct Options {
     pub early_stop: bool,
     /// Each run's result is its best centre, not its last (`run.keep_best`).
     pub keep_best: bool,
+    /// `key=value` overrides of the neuron arm only (the settings chosen on held-out seeds).
+    pub neuron_overrides: Vec<String>,
     /// Output folder.
     pub out: PathBuf,
 }
@@ -80,12 +82,14 @@ impl Options {
             observation: Observation::Bsuite,
             early_stop: true,
             keep_best: false,
+            neuron_overrides: Vec::new(),
             out,
         }
     }
 
     /// Paper A's protocol: 50 seeds at [`PAPER_LENGTHS`], neuron mode against weight mode at
-    /// τ = 20 ms, 1000 generations without early stopping; `observation` is left to the caller.
+    /// τ = 20 ms, 1000 generations without early stopping, each run's best centre as its result
+    /// (`run.keep_best`, both arms); `observation` is left to the caller.
     pub fn paper(out: PathBuf, observation: Observation) -> Self {
         Self {
             lengths: PAPER_LENGTHS.to_vec(),
@@ -95,7 +99,8 @@ impl Options {
             final_episodes: 1000,
             observation,
             early_stop: false,
-            keep_best: false,
+            keep_best: true,
+            neuron_overrides: Vec::new(),
             out,
         }
     }
@@ -111,6 +116,7 @@ impl Options {
             observation: Observation::Bsuite,
             early_stop: true,
             keep_best: false,
+            neuron_overrides: Vec::new(),
             out,
         }
     }
@@ -165,12 +171,18 @@ pub fn arms(taus_ms: &[f32]) -> Vec<Arm> {
 
 /// The configuration of one run of the default sweep (early stopping, bsuite's observation).
 pub fn job_config(length: usize, arm: &Arm, seed: u64, generations: u64) -> Result<Config, TrainError> {
-    let settings = RunSettings { generations, observation: Observation::Bsuite, early_stop: true, keep_best: false };
+    let settings = RunSettings {
+        generations,
+        observation: Observation::Bsuite,
+        early_stop: true,
+        keep_best: false,
+        neuron_overrides: Vec::new(),
+    };
     sweep_job_config(length, arm, seed, &settings)
 }
 
 /// What every run of a sweep shares besides its (L, arm, seed).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RunSettings {
     /// Generation budget.
     pub generations: u64,
@@ -180,6 +192,8 @@ pub struct RunSettings {
     pub early_stop: bool,
     /// `run.keep_best`.
     pub keep_best: bool,
+    /// `key=value` overrides of the neuron arm, applied last.
+    pub neuron_overrides: Vec<String>,
 }
 
 impl Options {
@@ -190,13 +204,14 @@ impl Options {
             observation: self.observation,
             early_stop: self.early_stop,
             keep_best: self.keep_best,
+            neuron_overrides: self.neuron_overrides.clone(),
         }
     }
 }
 
 /// The configuration of one run of a sweep.
 pub fn sweep_job_config(length: usize, arm: &Arm, seed: u64, settings: &RunSettings) -> Result<Config, TrainError> {
-    let RunSettings { generations, observation, early_stop, keep_best } = *settings;
+    let RunSettings { generations, observation, early_stop, keep_best, .. } = *settings;
     let preset = if arm.mode == "neuron" { "memory-neuron" } else { "memory-weight" };
     let mut t = ConfigTree::load(preset).map_err(|e| TrainError::Config(e.to_string()))?;
     let mut sets = vec![
@@ -211,6 +226,9 @@ pub fn sweep_job_config(length: usize, arm: &Arm, seed: u64, settings: &RunSetti
     sets.extend(["run.plots=false".to_string(), format!("network.tau_ms={}", arm.tau_ms)]);
     if keep_best {
         sets.push("run.keep_best=true".into());
+    }
+    if arm.mode == "neuron" {
+        sets.extend(settings.neuron_overrides.iter().cloned());
     }
     if observation != Observation::Bsuite {
         sets.push(format!("env.observation={}", observation.name()));
@@ -257,8 +275,10 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<(Resul
             }
         }
         Ok(_) if writes_files() => {
-            std::fs::remove_dir_all(&dir)
-                .map_err(|e| hetero_core::io::IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
+            std::fs::remove_dir_all(&dir).map_err(|e| hetero_core::io::IoError::Os {
+                path: dir.display().to_string(),
+                message: e.to_string(),
+            })?;
             origin = JobOrigin::Replaced;
         }
         _ => {}
@@ -291,8 +311,10 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<(Resul
 /// Runs the whole sweep on the current rayon pool and writes every output; returns the rows.
 pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     if writes_files() {
-        std::fs::create_dir_all(&opts.out)
-            .map_err(|e| hetero_core::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out).map_err(|e| hetero_core::io::IoError::Os {
+            path: opts.out.display().to_string(),
+            message: e.to_string(),
+        })?;
     }
     let arms = arms(&opts.taus_ms);
     // Longest episodes first, so the slowest jobs do not start last.
@@ -384,16 +406,25 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
         t
     };
     let mut md = String::new();
-    if opts.observation != Observation::Bsuite || !opts.early_stop || opts.keep_best {
+    if opts.observation != Observation::Bsuite
+        || !opts.early_stop
+        || opts.keep_best
+        || !opts.neuron_overrides.is_empty()
+    {
         let _ = write!(
             md,
-            "Observation: {}. Early stopping: {}. Result of a run: its {} centre.\n\n",
+            "Observation: {}. Early stopping: {}. Result of a run: its {} centre.{}\n\n",
             match opts.observation {
                 Observation::Bsuite => "bsuite's `[1 − t/L, query, context]`",
                 Observation::Paper => "Paper A's `(c_t, t/N)`",
             },
             if opts.early_stop { "on" } else { "off (every run uses the whole budget)" },
-            if opts.keep_best { "best (`run.keep_best`)" } else { "last" }
+            if opts.keep_best { "best (`run.keep_best`)" } else { "last" },
+            if opts.neuron_overrides.is_empty() {
+                String::new()
+            } else {
+                format!(" Neuron arm also: `{}`.", opts.neuron_overrides.join("`, `"))
+            }
         );
     }
     let _ = write!(

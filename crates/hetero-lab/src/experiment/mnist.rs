@@ -199,8 +199,10 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
         data.push(hetero_core::data::load(d, opts.data_dir.as_deref()).map_err(|e| TrainError::Config(e.to_string()))?);
     }
     if writes_files() {
-        std::fs::create_dir_all(&opts.out)
-            .map_err(|e| hetero_core::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out).map_err(|e| hetero_core::io::IoError::Os {
+            path: opts.out.display().to_string(),
+            message: e.to_string(),
+        })?;
     }
     // Smallest networks first: an interrupted study then has its cheapest rows complete (it
     // resumes from result.json and the runs' checkpoints).

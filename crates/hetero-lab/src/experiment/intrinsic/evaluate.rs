@@ -4,10 +4,11 @@
 use super::{Condition, Split};
 use crate::analysis::ridge::{self, LAMBDA_GRID};
 use crate::analysis::stats::median;
+use faer::MatRef;
 use hetero_core::data::tasks::{self, bank, by_stimulus, FUTURE};
+use hetero_core::invalid::InvalidValue;
 use hetero_core::network::reservoir::{Activity, Kind, Reservoir};
 use hetero_core::neuron::heterogeneity::moments;
-use faer::MatRef;
 use std::collections::BTreeMap;
 
 /// Everything measured on one (condition, seed).
@@ -26,7 +27,12 @@ pub struct Evaluation {
 }
 
 /// Runs one reservoir of `condition` and `seed` over every stimulus of `task_ids` and scores every task.
-pub fn evaluate(condition: &Condition, seed: u64, split: Split, task_ids: &[usize]) -> Result<Evaluation, String> {
+pub fn evaluate(
+    condition: &Condition,
+    seed: u64,
+    split: Split,
+    task_ids: &[usize],
+) -> Result<Evaluation, InvalidValue> {
     let groups = by_stimulus(task_ids);
     let position: BTreeMap<usize, usize> = task_ids.iter().enumerate().map(|(k, &i)| (i, k)).collect();
     let lengths = &condition.train_lengths;
@@ -96,11 +102,22 @@ pub fn capacity(r2: f64) -> f64 {
 }
 
 /// Runs one task by name on one reservoir (used by tests and for spot checks): R² on the test split.
-pub fn score_task(name: &str, condition: &Condition, seed: u64, split: Split) -> Result<f64, String> {
-    let task = tasks::find(name).map_err(|e| e.to_string())?;
+pub fn score_task(name: &str, condition: &Condition, seed: u64, split: Split) -> Result<f64, ScoreError> {
+    let task = tasks::find(name)?;
     let i = bank().iter().position(|t| t.name == task.name).expect("in bank");
     let e = evaluate(condition, seed, split, &[i])?;
     Ok(e.r2[0][0])
+}
+
+/// Why [`score_task`] could not score.
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    /// No task of that name in the bank.
+    #[error(transparent)]
+    Task(#[from] tasks::TaskError),
+    /// The condition's reservoir cannot be built.
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
 }
 
 /// One row of results.csv.

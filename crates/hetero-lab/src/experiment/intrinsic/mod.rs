@@ -31,11 +31,12 @@ pub use grid::{conditions, default_tau_ms, Condition};
 pub use report::{aggregate, write_outputs, Aggregate};
 
 use super::{run_jobs, writes_files, JobProgress};
+use evaluate::result_rows;
+use hetero_classify::train::TrainError;
 use hetero_core::data::tasks::bank;
+use hetero_core::invalid::InvalidValue;
 use hetero_core::network::reservoir::Kind;
 use hetero_core::neuron::heterogeneity::Family;
-use hetero_classify::train::TrainError;
-use evaluate::result_rows;
 use std::path::PathBuf;
 
 /// The four studies.
@@ -53,13 +54,13 @@ pub enum Study {
 
 impl Study {
     /// Parses `profiles|size|robustness|cost`.
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, InvalidValue> {
         match s {
             "profiles" => Ok(Study::Profiles),
             "size" => Ok(Study::Size),
             "robustness" => Ok(Study::Robustness),
             "cost" => Ok(Study::Cost),
-            _ => Err(format!("intrinsic study `{s}`: unknown (known: profiles, size, robustness, cost)")),
+            _ => Err(InvalidValue::new("intrinsic study", s, "unknown (known: profiles, size, robustness, cost)")),
         }
     }
 
@@ -75,12 +76,12 @@ impl Study {
 }
 
 /// Parses `rate|spiking|both`.
-pub fn parse_networks(s: &str) -> Result<Vec<Kind>, String> {
+pub fn parse_networks(s: &str) -> Result<Vec<Kind>, InvalidValue> {
     match s {
         "rate" => Ok(vec![Kind::Rate]),
         "spiking" => Ok(vec![Kind::Spiking]),
         "both" => Ok(vec![Kind::Rate, Kind::Spiking]),
-        _ => Err(format!("--network {s}: expected rate, spiking or both")),
+        _ => Err(InvalidValue::new("--network", s, "expected rate, spiking or both")),
     }
 }
 
@@ -150,15 +151,17 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     // results never depend on the thread count (jobs are parallel instead).
     faer::set_global_parallelism(faer::Par::Seq);
     if writes_files() {
-        std::fs::create_dir_all(&opts.out)
-            .map_err(|e| hetero_core::io::IoError::Os { path: opts.out.display().to_string(), message: e.to_string() })?;
+        std::fs::create_dir_all(&opts.out).map_err(|e| hetero_core::io::IoError::Os {
+            path: opts.out.display().to_string(),
+            message: e.to_string(),
+        })?;
     }
     let conds = conditions(opts);
     let task_ids: Vec<usize> = (0..bank().len()).collect();
     let split = opts.split();
     let jobs = grid::jobs(&conds, opts.seeds);
     let progress = JobProgress::new(jobs.len(), &format!("intrinsic {}", opts.study.name()));
-    let results: Vec<Result<Vec<ResultRow>, String>> = run_jobs(&jobs, |&(c, seed)| {
+    let results: Vec<Result<Vec<ResultRow>, InvalidValue>> = run_jobs(&jobs, |&(c, seed)| {
         let cond = &conds[c];
         let e = evaluate(cond, seed, split, &task_ids)?;
         let rows = result_rows(cond, seed, &e);
@@ -177,7 +180,7 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     progress.finish();
     let mut rows = Vec::new();
     for r in results {
-        rows.extend(r.map_err(TrainError::Config)?);
+        rows.extend(r?);
     }
     // Deterministic order: condition index, training length, seed.
     rows.sort_by(|a, b| {
@@ -197,7 +200,7 @@ mod tests {
 
     #[test]
     fn unknown_study_and_network_are_named() {
-        assert!(Study::parse("sizes").unwrap_err().contains("sizes"));
-        assert!(parse_networks("lif").unwrap_err().contains("lif"));
+        assert!(Study::parse("sizes").unwrap_err().to_string().contains("sizes"));
+        assert!(parse_networks("lif").unwrap_err().to_string().contains("lif"));
     }
 }

@@ -4,11 +4,11 @@
 use super::{Condition, Options, ResultRow, Study};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use crate::analysis::stats::{mean_std, paired_t_p};
+use hetero_classify::train::TrainError;
 use hetero_core::data::tasks::bank;
 use hetero_core::io::write_atomic;
 use hetero_core::network::reservoir::Kind;
 use hetero_core::neuron::heterogeneity::{Family, Profile};
-use hetero_classify::train::TrainError;
 use std::fmt::Write as _;
 
 /// Aggregate of one (condition, training length) over seeds, paired with its homogeneous baseline.
