@@ -288,10 +288,16 @@ impl ConfigTree {
 
     /// The finished, validated configuration.
     pub fn finish(&self) -> Result<Config, ConfigError> {
-        let config: Config = self.tree.clone().try_into().map_err(|e: toml::de::Error| ConfigError::Parse {
-            source_name: self.source_name.clone(),
-            message: one_line(e.message()),
-        })?;
+        let config: Config = serde_path_to_error::deserialize(self.tree.clone()).map_err(
+            |e: serde_path_to_error::Error<toml::de::Error>| {
+                let key = e.path().to_string();
+                let message = one_line(e.inner().message());
+                ConfigError::Parse {
+                    source_name: self.source_name.clone(),
+                    message: if key == "." { message } else { format!("{key}: {message}") },
+                }
+            },
+        )?;
         config.validate()?;
         Ok(config)
     }

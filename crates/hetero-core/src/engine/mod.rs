@@ -51,6 +51,12 @@ pub enum TrainError {
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     Threads(String),
+    /// An observer asked the run to stop; the checkpoint of `generation` is written.
+    #[error("interrupted after generation {generation}; the checkpoint of that generation is written")]
+    Interrupted {
+        /// Generations completed (and checkpointed).
+        generation: u64,
+    },
     /// An observer failed at the end of the run (a figure that could not be written).
     #[error("{0}")]
     Observer(String),

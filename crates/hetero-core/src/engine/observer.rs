@@ -28,12 +28,18 @@ pub struct RunInfo {
 /// An error an observer reports at the end of a run (a figure that could not be written).
 pub type ObserverError = Box<dyn std::error::Error + Send + Sync>;
 
-/// Watches a run; never changes it.
+/// Watches a run; never changes its results. It may ask the run to stop (an interrupt).
 pub trait Observer: Send {
     /// Before the first generation of this session.
     fn on_start(&mut self, _info: &RunInfo) {}
     /// After every generation, once its row is in metrics.csv.
     fn on_generation(&mut self, _row: &MetricsRow) {}
+    /// Asked after every generation: true ends the run there, with a checkpoint of that
+    /// generation written first, as [`TrainError::Interrupted`](super::TrainError::Interrupted)
+    /// (Ctrl-C in Python). A resumed run then continues exactly.
+    fn stop_requested(&self) -> bool {
+        false
+    }
     /// After the last generation, once summary.json is written. An error here fails the run.
     fn on_finish(&mut self, _summary: &Summary) -> Result<(), ObserverError> {
         Ok(())

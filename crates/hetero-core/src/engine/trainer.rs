@@ -173,7 +173,8 @@ pub fn train_problem(
             o.on_generation(&row);
         }
         rows.push(row);
-        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last) {
+        let interrupted = observers.iter().any(|o| o.stop_requested());
+        if writer && ((g + 1) % config.run.checkpoint_every == 0 || last || interrupted) {
             // metrics.csv reaches the disk first, so a checkpoint never refers to rows a crash
             // could lose.
             if let Some(f) = metrics_file.as_ref() {
@@ -187,6 +188,9 @@ pub fn train_problem(
             save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra)?;
             let (arrays, meta) = problem.params_arrays(result_centre);
             save_arrays(&paths.params, &arrays, &meta)?;
+        }
+        if interrupted && !last {
+            return Err(TrainError::Interrupted { generation: g + 1 });
         }
         if stop_now {
             break;

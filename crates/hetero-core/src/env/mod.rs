@@ -214,7 +214,7 @@ pub trait EnvVisitor {
     /// What the visit returns.
     type Output;
     /// Called with the concrete environment.
-    fn visit<E: Environment>(self, env: E) -> Self::Output;
+    fn visit<E: Environment + 'static>(self, env: E) -> Self::Output;
 }
 
 /// Error for an environment hetero cannot build (unknown name, MuJoCo missing); the message.

@@ -1,0 +1,20 @@
+"""hetero: neuronal heterogeneity in spiking networks, from Python.
+
+The engine is hetero's Rust core; this package gives it numpy arrays and Python conventions:
+
+- runs: :func:`train`, :func:`load_run`, :func:`presets` and :class:`Run` (the CLI's run
+  directories, bit-identical for a seed);
+- strategies with evosax's ask/tell seam (maximisation): :class:`PGPE`, :class:`OpenES`,
+  :class:`SNES`;
+- environments with Gymnasium's API: :func:`make_env`.
+
+Compute runs with the GIL released; Ctrl-C during :func:`train` stops it at the end of the
+generation it is in, with the checkpoint written, and raises ``KeyboardInterrupt``.
+"""
+
+from ._envs import Env, make_env
+from ._runs import Run, load_run, presets, train
+from ._strategies import PGPE, SNES, OpenES
+from ._hetero import __version__
+
+__all__ = ["Run", "train", "load_run", "presets", "PGPE", "OpenES", "SNES", "Env", "make_env", "__version__"]
