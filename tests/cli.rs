@@ -401,7 +401,7 @@ fn mnist_run_is_thread_independent_resumes_exactly_and_writes_accuracy_and_rates
     assert_clean_failure(
         &scratch("mnist-missing"),
         &["train", "mnist-neuron-4096", "--set", "data.dir=/nonexistent"],
-        &["mnist", "HETERO_DATA"],
+        &["/nonexistent/mnist", "the only place searched"],
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

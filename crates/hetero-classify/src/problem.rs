@@ -104,16 +104,13 @@ impl<'a> ImageProblem<'a> {
     /// train on.
     pub fn new(config: &'a Config, dataset: &'a Dataset) -> Result<Self, TrainError> {
         let dc = &config.data;
-        if dc.validation >= dataset.train_len() {
-            return Err(TrainError::Config(format!(
-                "data.validation = {}: the training set has only {} images",
-                dc.validation,
-                dataset.train_len()
-            )));
-        }
+        dc.check_against(dataset.train_len(), dataset.test_len())?;
+        let test_images = if dc.test_images == 0 { dataset.test_len() } else { dc.test_images };
+        let inputs = dataset.rows * dataset.cols;
+        hetero_core::resources::check_run(config, inputs, NUM_CLASSES as usize, test_images + dc.validation)?;
         let model = classifier_model(config, dataset);
         let train_len = dataset.train_len() - dc.validation;
-        let batch = dc.batch_size.min(train_len);
+        let batch = dc.batch_size;
         let neurons = rate_neurons(config.run.seed, model.shape.hidden, dc.rate_neurons);
         Ok(Self {
             config,

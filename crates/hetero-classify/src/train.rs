@@ -32,6 +32,7 @@ pub fn train_in_current_pool(
     observers: &mut [&mut dyn Observer],
 ) -> Result<Summary, TrainError> {
     if is_classification(config) {
+        crate::Kernel::from_env().map_err(|e| TrainError::Config(e.to_string()))?;
         let dataset = load_dataset(config)?;
         let mut problem = ImageProblem::new(config, &dataset)?;
         return train_problem(config, &mut problem, out_dir, resume, observers);
@@ -45,6 +46,8 @@ pub fn train_in_current_pool(
     impl EnvVisitor for Train<'_, '_> {
         type Output = Result<Summary, TrainError>;
         fn visit<E: Environment>(self, env: E) -> Self::Output {
+            let (inputs, outputs) = (env.observation_size(), env.action_space().outputs());
+            hetero_core::resources::check_run(self.config, inputs, outputs, 0)?;
             let mut problem = EnvProblem::new(self.config, env);
             train_problem(self.config, &mut problem, self.out_dir, self.resume, self.observers)
         }
@@ -75,6 +78,12 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: Option<u64>) -> Result<Ru
     if !dir.is_dir() {
         return Err(TrainError::Config(format!("{}: no such run directory", dir.display())));
     }
+    if !paths.config.exists() {
+        return Err(TrainError::Config(format!(
+            "{}: not a run directory (no config.toml; `hetero train --out DIR` makes one)",
+            dir.display()
+        )));
+    }
     if !paths.params.exists() {
         return Err(TrainError::Config(format!(
             "{}: missing (the run has not reached its first checkpoint)",
@@ -89,9 +98,29 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: Option<u64>) -> Result<Ru
         .get("genome")
         .ok_or_else(|| TrainError::Config(format!("{}: no `genome` array", paths.params.display())))?
         .to_f32();
+    let edited = |need: usize| {
+        TrainError::Config(format!(
+            "{} holds a genome of {} values, but {} describes one of {need} (network.hidden = {}, genome.mode = {}): was config.toml edited after the run?",
+            paths.params.display(),
+            genome.len(),
+            paths.config.display(),
+            config.network.hidden,
+            format!("{:?}", config.genome.mode).to_lowercase(),
+        ))
+    };
     if is_classification(&config) {
+        crate::Kernel::from_env().map_err(|e| TrainError::Config(e.to_string()))?;
         let dataset = load_dataset(&config)?;
+        config.data.check_against(dataset.train_len(), dataset.test_len())?;
+        let need = crate::classifier_model(&config, &dataset).layout.dim;
+        if genome.len() != need {
+            return Err(edited(need));
+        }
         return Ok(RunEvaluation::Test(evaluate_genome_on_test(&config, &dataset, &genome)?));
+    }
+    let need = genome_dim(&config)?;
+    if genome.len() != need {
+        return Err(edited(need));
     }
     let norm = load_obs_norm(&arrays);
     if config.env.normalize_obs && norm.is_none() {
@@ -103,4 +132,21 @@ pub fn evaluate_run(dir: &Path, episodes: usize, seed: Option<u64>) -> Result<Ru
     let seed = seed.unwrap_or(config.run.seed);
     let returns = evaluate_config(&config, Some(&genome), norm.as_ref(), episodes, seed)?;
     Ok(RunEvaluation::Returns { seed, returns })
+}
+
+/// The genome length an environment configuration's network has (no weights are drawn).
+fn genome_dim(config: &Config) -> Result<usize, TrainError> {
+    struct Dim<'a>(&'a Config);
+    impl EnvVisitor for Dim<'_> {
+        type Output = usize;
+        fn visit<E: Environment>(self, env: E) -> usize {
+            let shape = hetero_core::network::NetworkShape {
+                inputs: env.observation_size(),
+                hidden: self.0.network.hidden,
+                outputs: env.action_space().outputs(),
+            };
+            hetero_core::network::GenomeLayout::new(shape, self.0.network.output, &self.0.genome).dim
+        }
+    }
+    visit_env(&config.env, Dim(config)).map_err(|e| TrainError::Config(e.to_string()))
 }

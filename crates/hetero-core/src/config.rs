@@ -5,6 +5,7 @@
 //! type is refused with the key and value named.
 
 use crate::env::{EnvConfig, ENV_NAMES};
+use crate::invalid::{check_count, InvalidValue};
 use crate::network::{GenomeConfig, GenomeMode, NetworkConfig};
 use crate::strategy::StrategyConfig;
 use serde::{Deserialize, Serialize};
@@ -16,17 +17,17 @@ use std::path::Path;
 pub struct RunConfig {
     /// One line shown by `hetero presets`.
     pub description: String,
-    /// Seed of every random stream (weights, noise, initial states).
+    /// Seed of every random stream (weights, noise, initial states); 0..=2⁶³−1 (TOML integers).
     pub seed: u64,
-    /// Generations to run.
+    /// Generations to run, 1..=10⁹.
     pub generations: u64,
-    /// Worker threads; 0 = all cores.
+    /// Worker threads, 0..=1024 ([`MAX_THREADS`]); 0 = all cores.
     pub threads: usize,
     /// Write a checkpoint every this many generations (and at the end).
     pub checkpoint_every: u64,
     /// When stdout is not a terminal, print a log line every this many generations.
     pub log_every: u64,
-    /// Stop early once the centre's fitness is at least this (`inf`: never).
+    /// Stop early once the centre's fitness is at least this (`inf`: never; NaN is refused).
     pub stop_fitness: f64,
     /// … for this many consecutive generations.
     pub stop_patience: u64,
@@ -65,20 +66,22 @@ pub struct DataConfig {
     /// Folder holding `mnist/` and `fashion-mnist/` ("" = search `$HETERO_DATA`, `./data`,
     /// `/usr/share/datasets`).
     pub dir: String,
-    /// Training images per generation (one minibatch, shared by all members).
+    /// Training images per generation (one minibatch, shared by all members): 1 up to the
+    /// training images less `validation` (a larger batch is refused, not clamped).
     pub batch_size: usize,
-    /// Simulation steps per image.
+    /// Simulation steps per image, 1..=10⁴.
     pub steps: usize,
     /// Evaluate the centre on the test set every this many generations (and at the end).
     pub test_every: u64,
-    /// Test images used by that evaluation (0 = all).
+    /// Test images used by that evaluation: 0 = all, else at most the test set's size.
     pub test_images: usize,
     /// Training images held out for validation (0 = none): the last `validation` images of the
     /// training file are never drawn into a minibatch, and every evaluation also scores the
     /// centre on them (`validation_accuracy` in accuracy.csv). Tune hyper-parameters on this,
     /// not on the test set.
     pub validation: usize,
-    /// Hidden neurons whose per-class firing rates are recorded (Figure 6).
+    /// Hidden neurons whose per-class firing rates are recorded (Figure 6): at most
+    /// `network.hidden`, except that the default 32 records min(32, hidden).
     pub rate_neurons: usize,
 }
 
@@ -91,7 +94,7 @@ impl Default for DataConfig {
             test_every: 10,
             test_images: 0,
             validation: 0,
-            rate_neurons: 32,
+            rate_neurons: DEFAULT_RATE_NEURONS,
         }
     }
 }
@@ -198,8 +201,29 @@ pub enum ConfigError {
     },
 }
 
+impl From<InvalidValue> for ConfigError {
+    fn from(e: InvalidValue) -> Self {
+        ConfigError::Invalid { field: e.field, value: e.value, reason: e.reason }
+    }
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The kind of value a configuration key takes ([`ConfigTree::keys`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A whole number.
+    Integer,
+    /// A number (an integer is accepted too).
+    Float,
+    /// true or false.
+    Boolean,
+    /// Text (a name, a path).
+    String,
+    /// A list (`a,b` on the command line).
+    List,
 }
 
 /// A configuration as a TOML tree, kept as a tree until every override is applied.
@@ -258,6 +282,11 @@ impl ConfigTree {
             |expected: &str| ConfigError::WrongType { key: key.into(), value: raw.into(), expected: expected.into() };
         let new = match (&*node, parsed) {
             (toml::Value::Integer(_), Some(v @ toml::Value::Integer(_))) => v,
+            (toml::Value::Integer(_), _) if raw.parse::<i128>().is_ok() => {
+                return Err(wrong(
+                    "an integer in -9223372036854775808..=9223372036854775807 (TOML integers are 64-bit)",
+                ))
+            }
             (toml::Value::Integer(_), _) => return Err(wrong("an integer")),
             (toml::Value::Float(_), Some(toml::Value::Integer(i))) => toml::Value::Float(i as f64),
             (toml::Value::Float(_), Some(v @ toml::Value::Float(_))) => v,
@@ -278,6 +307,33 @@ impl ConfigTree {
         };
         *node = new;
         Ok(())
+    }
+
+    /// Every key `--set` can change, dotted, with the kind of value it takes, in the tree's
+    /// order (the whole resolved configuration: each preset's file and every default).
+    pub fn keys(&self) -> Vec<(String, ValueKind)> {
+        fn walk(prefix: &str, table: &toml::Table, out: &mut Vec<(String, ValueKind)>) {
+            for (k, v) in table {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                let kind = match v {
+                    toml::Value::Table(t) => {
+                        walk(&key, t, out);
+                        continue;
+                    }
+                    toml::Value::Integer(_) => ValueKind::Integer,
+                    toml::Value::Float(_) => ValueKind::Float,
+                    toml::Value::Boolean(_) => ValueKind::Boolean,
+                    toml::Value::Array(_) => ValueKind::List,
+                    toml::Value::String(_) | toml::Value::Datetime(_) => ValueKind::String,
+                };
+                out.push((key, kind));
+            }
+        }
+        let mut out = Vec::new();
+        if let Some(t) = self.tree.as_table() {
+            walk("", t, &mut out);
+        }
+        out
     }
 
     /// Sets a key to an integer given on the command line (as `--population`), with the flag's
@@ -327,8 +383,112 @@ fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     }
 }
 
+/// Most generations a run may ask for (10⁹): more could not finish on any machine.
+pub const MAX_GENERATIONS: u64 = 1_000_000_000;
+/// Most worker threads (1024): a pool needs a stack per thread, and beyond a few times the
+/// cores more threads only add overhead (20 000 threads exhausted this 24 GiB machine).
+pub const MAX_THREADS: usize = 1024;
+/// Most episodes per member and generation, or of the centre's evaluation (10⁶).
+pub const MAX_EPISODES: usize = 1_000_000;
+/// Longest episode step limit (10⁹) and memory length (10⁶).
+pub const MAX_STEPS: usize = 1_000_000_000;
+/// Longest memory_chain memory length L (10⁶; bsuite's longest is 100).
+pub const MAX_MEMORY_LENGTH: usize = 1_000_000;
+/// Most simulation steps per image (10⁴; Paper A uses 4).
+pub const MAX_IMAGE_STEPS: usize = 10_000;
+/// The largest seed: config files hold TOML integers, which are 64-bit signed.
+pub const MAX_SEED: u64 = i64::MAX as u64;
+/// `data.rate_neurons`' default: 32, or every hidden neuron when the network has fewer.
+pub const DEFAULT_RATE_NEURONS: usize = 32;
+
+impl RunConfig {
+    /// Checks `[run]`: seed 0..=2⁶³−1 (TOML integers are signed), generations 1..=10⁹, threads
+    /// 0..=1024, checkpoint_every / log_every / stop_patience at least 1, stop_fitness a number
+    /// (inf: never stop).
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        check_count("run.seed", self.seed, 0, MAX_SEED)?;
+        check_count("run.generations", self.generations, 1, MAX_GENERATIONS)?;
+        check_count("run.threads", self.threads as u64, 0, MAX_THREADS as u64)
+            .map_err(|e| InvalidValue { reason: format!("{} (0 = all cores)", e.reason), ..e })?;
+        for (field, value) in [
+            ("run.checkpoint_every", self.checkpoint_every),
+            ("run.log_every", self.log_every),
+            ("run.stop_patience", self.stop_patience),
+        ] {
+            if value == 0 {
+                return Err(InvalidValue::new(field, 0, "must be at least 1"));
+            }
+        }
+        if self.stop_fitness.is_nan() {
+            return Err(InvalidValue::new(
+                "run.stop_fitness",
+                self.stop_fitness,
+                "must be a number (inf: never stop early)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl DataConfig {
+    /// Checks `[data]` where the dataset is not needed: batch_size at least 1, steps 1..=10⁴,
+    /// test_every at least 1, and rate_neurons at most `hidden` (the default 32 records
+    /// min(32, hidden)). batch_size, test_images and validation against the dataset's sizes are
+    /// checked when it is loaded ([`DataConfig::check_against`]).
+    pub fn validate(&self, hidden: usize) -> Result<(), InvalidValue> {
+        if self.batch_size == 0 {
+            return Err(InvalidValue::new("data.batch_size", 0, "must be at least 1"));
+        }
+        check_count("data.steps", self.steps as u64, 1, MAX_IMAGE_STEPS as u64)?;
+        if self.test_every == 0 {
+            return Err(InvalidValue::new("data.test_every", 0, "must be at least 1"));
+        }
+        if self.rate_neurons > hidden && self.rate_neurons != DEFAULT_RATE_NEURONS {
+            return Err(InvalidValue::new(
+                "data.rate_neurons",
+                self.rate_neurons,
+                format!("must be at most network.hidden = {hidden} (the neurons recorded are hidden ones)"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks the sizes against a dataset of `train` training and `test` test images:
+    /// validation below `train`, batch_size at most the `train − validation` images drawn
+    /// from, test_images at most `test` (0 = all).
+    pub fn check_against(&self, train: usize, test: usize) -> Result<(), InvalidValue> {
+        if self.validation >= train {
+            return Err(InvalidValue::new(
+                "data.validation",
+                self.validation,
+                format!("the training set has only {train} images (allowed: 0..{train})"),
+            ));
+        }
+        let drawn = train - self.validation;
+        if self.batch_size > drawn {
+            return Err(InvalidValue::new(
+                "data.batch_size",
+                self.batch_size,
+                format!(
+                    "must be at most the {drawn} training images minibatches are drawn from ({train} less data.validation = {})",
+                    self.validation
+                ),
+            ));
+        }
+        if self.test_images > test {
+            return Err(InvalidValue::new(
+                "data.test_images",
+                self.test_images,
+                format!("the test set has only {test} images (allowed: 0 = all, or 1..={test})"),
+            ));
+        }
+        Ok(())
+    }
+}
+
 impl Config {
-    /// Checks values whose type is right but whose value is not allowed.
+    /// Checks values whose type is right but whose value is not allowed, section by section
+    /// (README "Allowed values"); each error names the key, the value and the allowed range.
     // `!(x > y)` on purpose: it also refuses NaN.
     #[allow(clippy::neg_cmp_op_on_partial_ord)]
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -343,24 +503,13 @@ impl Config {
                 &format!("unknown environment (known: {}; datasets: mnist, fashion-mnist)", ENV_NAMES.join(", ")),
             );
         }
+        self.run.validate()?;
         if dataset {
-            for (field, value) in [
-                ("data.batch_size", self.data.batch_size),
-                ("data.steps", self.data.steps),
-                ("data.test_every", self.data.test_every as usize),
-            ] {
-                if value == 0 {
-                    return invalid(field, "0".into(), "must be at least 1");
-                }
-            }
+            self.data.validate(self.network.hidden)?;
         }
-        if self.env.max_steps == 0 {
-            return invalid("env.max_steps", "0".into(), "must be at least 1");
-        }
+        check_count("env.max_steps", self.env.max_steps as u64, 1, MAX_STEPS as u64)?;
         if self.env.name == "memory_chain" {
-            if self.env.memory_length == 0 {
-                return invalid("env.memory_length", "0".into(), "must be at least 1");
-            }
+            check_count("env.memory_length", self.env.memory_length as u64, 1, MAX_MEMORY_LENGTH as u64)?;
             if !(1..=crate::env::memory_chain::MAX_BITS).contains(&self.env.num_bits) {
                 return invalid("env.num_bits", self.env.num_bits.to_string(), "must be 1..=64");
             }
@@ -372,56 +521,14 @@ impl Config {
                 );
             }
         }
-        if self.env.episodes == 0 {
-            return invalid("env.episodes", "0".into(), "must be at least 1");
-        }
-        if self.env.eval_episodes == 0 {
-            return invalid("env.eval_episodes", "0".into(), "must be at least 1");
-        }
-        if self.network.hidden == 0 {
-            return invalid("network.hidden", "0".into(), "must be at least 1");
-        }
-        if !(self.network.dt_ms > 0.0) {
-            return invalid("network.dt_ms", self.network.dt_ms.to_string(), "must be positive");
-        }
+        check_count("env.episodes", self.env.episodes as u64, 1, MAX_EPISODES as u64)?;
+        check_count("env.eval_episodes", self.env.eval_episodes as u64, 1, MAX_EPISODES as u64)?;
         let tau_searched =
             self.genome.mode != GenomeMode::Weight && self.genome.properties.contains(&crate::network::Property::Tau);
-        if tau_searched && !(self.network.tau_ms > self.network.dt_ms) {
-            return invalid(
-                "network.tau_ms",
-                self.network.tau_ms.to_string(),
-                "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)",
-            );
-        }
-        if !(self.network.tau_ms >= self.network.dt_ms) {
-            return invalid(
-                "network.tau_ms",
-                self.network.tau_ms.to_string(),
-                "must be at least network.dt_ms (τ = Δt: no memory)",
-            );
-        }
-        for p in crate::network::Property::ALL {
-            let scale = self.genome.scale.of(p);
-            if !(scale.is_finite() && scale > 0.0) {
-                return invalid(&format!("genome.scale.{}", p.name()), scale.to_string(), "must be a positive number");
-            }
-        }
-        if self.genome.mode != GenomeMode::Weight && self.genome.properties.is_empty() {
-            return invalid("genome.properties", "[]".into(), "neuron and both modes need at least one property");
-        }
-        if self.run.generations == 0 {
-            return invalid("run.generations", "0".into(), "must be at least 1");
-        }
-        if self.run.checkpoint_every == 0 {
-            return invalid("run.checkpoint_every", "0".into(), "must be at least 1");
-        }
-        if self.run.stop_patience == 0 {
-            return invalid("run.stop_patience", "0".into(), "must be at least 1");
-        }
-        if self.run.log_every == 0 {
-            return invalid("run.log_every", "0".into(), "must be at least 1");
-        }
-        self.strategy.validate().map_err(|e| ConfigError::Invalid { field: e.field, value: e.value, reason: e.reason })
+        self.network.validate(tau_searched)?;
+        self.genome.validate()?;
+        self.strategy.validate()?;
+        Ok(())
     }
 
     /// The configuration as TOML text (every key).

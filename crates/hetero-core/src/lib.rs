@@ -23,6 +23,7 @@ pub mod io;
 pub mod machine;
 pub mod network;
 pub mod neuron;
+pub mod resources;
 pub mod rng;
 pub mod rollout;
 pub mod strategy;

@@ -286,10 +286,31 @@ pub fn mnist_from_run(
 ) -> Result<MnistBenchRow, hetero_core::engine::TrainError> {
     use hetero_core::engine::{restore_checkpoint, RunPaths, TrainError};
     let paths = RunPaths::new(dir);
+    if !paths.config.exists() {
+        return Err(TrainError::Config(format!(
+            "{}: not a run directory (no config.toml; `hetero train --out DIR` makes one)",
+            dir.display()
+        )));
+    }
     let config = ConfigTree::load(&paths.config.display().to_string())
         .and_then(|t| t.finish())
         .map_err(|e| TrainError::Config(e.to_string()))?;
+    if !hetero_classify::is_classification(&config) {
+        return Err(TrainError::Config(format!(
+            "{}: a {} run; `bench mnist --run` times classification runs (env.name = mnist or fashion-mnist)",
+            dir.display(),
+            config.env.name
+        )));
+    }
+    if !paths.checkpoint.exists() {
+        return Err(TrainError::Config(format!(
+            "{}: missing (the run has not reached its first checkpoint)",
+            paths.checkpoint.display()
+        )));
+    }
+    hetero_classify::Kernel::from_env().map_err(|e| TrainError::Config(e.to_string()))?;
     let data = hetero_classify::load_dataset(&config)?;
+    config.data.check_against(data.train_len(), data.test_len())?;
     let model = hetero_classify::classifier_model(&config, &data);
     let mut strategy =
         config.strategy.build(&model.layout.initial_centre(&config.network, &model.fixed), config.run.seed);

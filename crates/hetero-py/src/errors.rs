@@ -1,12 +1,12 @@
 //! Rust errors as Python exceptions: a value or configuration that is not allowed is a
-//! `ValueError`, a file problem an `OSError`, an interrupt `KeyboardInterrupt`, a panic a
+//! `ValueError`, a file problem an `OSError`, a size that cannot fit a `MemoryError`, an interrupt `KeyboardInterrupt`, a panic a
 //! `RuntimeError` naming it (never an aborted interpreter).
 
 use hetero_core::config::ConfigError;
 use hetero_core::engine::{RunDirError, TrainError};
 use hetero_core::io::IoError;
 use pyo3::exceptions::{
-    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyOSError, PyRuntimeError, PyValueError,
+    PyFileExistsError, PyFileNotFoundError, PyKeyboardInterrupt, PyMemoryError, PyOSError, PyRuntimeError, PyValueError,
 };
 use pyo3::prelude::*;
 
@@ -29,6 +29,7 @@ pub fn train(e: TrainError) -> PyErr {
         TrainError::RunDir(_) => PyFileExistsError::new_err(message),
         TrainError::Interrupted { .. } => PyKeyboardInterrupt::new_err(message),
         TrainError::Observer(_) => PyRuntimeError::new_err(message),
+        TrainError::Memory(_) => PyMemoryError::new_err(message),
         _ => PyValueError::new_err(message),
     }
 }

@@ -21,6 +21,11 @@ pub(crate) fn bench(
     if name == "locomotion" {
         return locomotion_bench(env, json, generations.unwrap_or(3), threads);
     }
+    if let (Some(g), "bptt" | "reservoir") = (generations, name) {
+        return Err(Failure(format!(
+            "--generations {g}: `bench {name}` times a fixed workload, not generations (cartpole, memory, mnist and locomotion take it)"
+        )));
+    }
     bench_command(name, json, generations.unwrap_or(12), threads)
 }
 

@@ -39,8 +39,17 @@ fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
+            // clap's first paragraph, on one line: it names what is missing
+            // ("the following required arguments were not provided: <CONFIG>").
             let text = e.render().to_string();
-            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: invalid arguments");
+            let first: Vec<&str> = text
+                .lines()
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = if first.is_empty() { "error: invalid arguments".to_string() } else { first.join(" ") };
+            let first = first.trim_end_matches(':');
             hetero::io::report_line(&format!("{first} (see --help)"));
             return ExitCode::from(2);
         }

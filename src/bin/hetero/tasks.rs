@@ -14,8 +14,12 @@ pub(crate) fn tasks(command: Tasks) -> Result<(), Failure> {
         }
         Tasks::Show { name, seed, len } => {
             at_least_one("--len", len)?;
-            print!("{}", hetero::data::tasks::to_csv(&name, seed, len)?);
-            Ok(())
+            let stdout = std::io::stdout();
+            match hetero::data::tasks::write_csv(&name, seed, len, &mut stdout.lock()) {
+                // A reader that stops early (`| head`) is not an error.
+                Err(hetero::data::tasks::TaskError::Write(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => Ok(r?),
+            }
         }
     }
 }

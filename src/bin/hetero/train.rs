@@ -38,8 +38,9 @@ pub(crate) fn train_command(
         }
     }
     if let Some(t) = threads {
-        if t < 0 {
-            return Err(Failure(format!("--threads {t}: must be 0 (all cores) or more")));
+        let max = hetero::config::MAX_THREADS;
+        if !(0..=max as i64).contains(&t) {
+            return Err(Failure(format!("--threads {t}: must be 0 (all cores) up to {max}")));
         }
     }
     let mut tree = ConfigTree::load(source)?;
@@ -101,8 +102,29 @@ pub(crate) fn train_command(
     Ok(())
 }
 
-pub(crate) fn eval_command(run_dir: &Path, episodes: usize, seed: Option<u64>, json: bool) -> Result<(), Failure> {
-    at_least_one("--episodes", episodes)?;
+pub(crate) fn eval_command(
+    run_dir: &Path,
+    episodes: Option<usize>,
+    seed: Option<u64>,
+    json: bool,
+) -> Result<(), Failure> {
+    if let Some(e) = episodes {
+        at_least_one("--episodes", e)?;
+    }
+    // A classification run is scored on its test set: episode flags would be ignored.
+    let config = ConfigTree::load(&run_dir.join("config.toml").display().to_string()).and_then(|t| t.finish());
+    if let Some(c) = config.ok().filter(hetero::classify::is_classification) {
+        for (flag, given) in [("--episodes", episodes.is_some()), ("--seed", seed.is_some())] {
+            if given {
+                return Err(Failure(format!(
+                    "{flag}: {} is a {} classification run, scored on its test set (data.test_images); {flag} applies to environment runs",
+                    run_dir.display(),
+                    c.env.name
+                )));
+            }
+        }
+    }
+    let episodes = episodes.unwrap_or(100);
     match evaluate_run(run_dir, episodes, seed)? {
         RunEvaluation::Test(score) => {
             if json {

@@ -52,6 +52,19 @@ pub(super) fn hidden_steps(
     hidden_steps_with(Kernel::best(), current, c, w_rows, acc, counts, lists)
 }
 
+/// The environment variable that picks a kernel (portable | avx2 | avx512; unset: the fastest).
+pub const KERNEL_ENV: &str = "HETERO_KERNEL";
+
+/// `HETERO_KERNEL` names no kernel this CPU runs.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("HETERO_KERNEL={value}: {reason}")]
+pub struct KernelError {
+    /// The variable's value.
+    pub value: String,
+    /// Why it cannot be used.
+    pub reason: String,
+}
+
 /// The hidden-layer kernels; all compute the same bits (separate multiply and add, no FMA).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
@@ -70,16 +83,38 @@ impl Kernel {
     /// The fastest kernel this CPU runs, or the one `HETERO_KERNEL` (portable | avx2 | avx512)
     /// names if this CPU runs it (for before/after measurements; results are the same bits).
     /// Decided once per process.
+    /// A `HETERO_KERNEL` that names no kernel this CPU runs is an error of
+    /// [`Kernel::from_env`], which every classification run checks before it starts; here it
+    /// falls back to the fastest.
     #[inline]
     pub fn best() -> Kernel {
         static CHOSEN: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
         *CHOSEN.get_or_init(|| {
-            let available = Kernel::available();
-            let wanted = std::env::var("HETERO_KERNEL")
-                .ok()
-                .and_then(|name| available.iter().copied().find(|k| k.name() == name));
-            wanted.unwrap_or(*available.last().expect("portable is always available"))
+            let fastest = *Kernel::available().last().expect("portable is always available");
+            Kernel::from_env().ok().flatten().unwrap_or(fastest)
         })
+    }
+
+    /// The kernel `HETERO_KERNEL` names, `None` when it is unset or empty, or an error naming
+    /// the value and the kernels this CPU runs.
+    pub fn from_env() -> Result<Option<Kernel>, KernelError> {
+        let Some(value) = std::env::var_os(KERNEL_ENV) else { return Ok(None) };
+        let name = value.to_string_lossy().to_string();
+        if name.is_empty() {
+            return Ok(None);
+        }
+        let available = Kernel::available();
+        let names = available.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ");
+        if let Some(k) = available.iter().copied().find(|k| k.name() == name) {
+            return Ok(Some(k));
+        }
+        let known = ["portable", "avx2", "avx512"];
+        let reason = if known.contains(&name.as_str()) {
+            format!("this CPU does not run it (it runs: {names})")
+        } else {
+            format!("unknown kernel (known: portable, avx2, avx512; this CPU runs: {names})")
+        };
+        Err(KernelError { value: name, reason })
     }
 
     /// portable | avx2 | avx512.

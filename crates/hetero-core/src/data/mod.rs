@@ -240,13 +240,21 @@ impl DatasetName {
         }
     }
 
-    /// How to obtain the files, for the not-found message.
-    fn install_hint(self) -> String {
+    /// How to obtain the files, for the not-found message; `explicit`: a folder was given
+    /// (`data.dir`, `--data-dir`), the only place searched.
+    fn install_hint(self, explicit: bool) -> String {
         let files: Vec<String> = FILE_STEMS.iter().map(|s| format!("{s}[.gz]")).collect();
         let how = match self {
             DatasetName::Mnist => "MNIST has no Debian package: copy the four files from an MNIST mirror",
             DatasetName::FashionMnist => "on Debian: apt-get install dataset-fashion-mnist",
         };
+        if explicit {
+            return format!(
+                "the folder given by data.dir or --data-dir is the only place searched; it must hold {}/ with {}; {how}",
+                self.folder(),
+                files.join(", ")
+            );
+        }
         format!(
             "point {DATA_ENV}, `reproduce mnist --data-dir DIR` or `train --set data.dir=DIR` at a folder holding {}/ with {}; {how}",
             self.folder(),
@@ -318,8 +326,9 @@ impl fmt::Debug for Dataset {
     }
 }
 
-/// Search roots in priority order: `data_dir` (the `--data-dir` flag), then
-/// `$HETERO_DATA` (if set and non-empty), then `./data`, then `/usr/share/datasets`.
+/// Search roots: `data_dir` alone when given (`--data-dir`, `data.dir`: an explicit folder
+/// is never passed over for another), else `$HETERO_DATA` (if set and non-empty), then
+/// `./data`, then `/usr/share/datasets`.
 pub fn search_roots(data_dir: Option<&Path>) -> Vec<PathBuf> {
     search_roots_from(data_dir, std::env::var_os(DATA_ENV), Path::new("."))
 }
@@ -327,8 +336,10 @@ pub fn search_roots(data_dir: Option<&Path>) -> Vec<PathBuf> {
 /// [`search_roots`] with the environment value and working directory passed in,
 /// so the order can be tested without touching process-wide state.
 fn search_roots_from(data_dir: Option<&Path>, env_value: Option<OsString>, cwd: &Path) -> Vec<PathBuf> {
+    if let Some(dir) = data_dir {
+        return vec![dir.to_path_buf()];
+    }
     let candidates = [
-        data_dir.map(Path::to_path_buf),
         env_value.filter(|v| !v.is_empty()).map(PathBuf::from),
         Some(cwd.join("data")),
         Some(PathBuf::from(SYSTEM_ROOT)),
@@ -345,12 +356,22 @@ fn search_roots_from(data_dir: Option<&Path>, env_value: Option<OsString>, cwd: 
 /// Loads and checks a data set from the first search root (see [`search_roots`])
 /// whose dataset folder holds all four files.
 pub fn load(name: DatasetName, data_dir: Option<&Path>) -> Result<Dataset, DataError> {
-    load_from_roots(name, &search_roots(data_dir))
+    load_from_roots(name, &search_roots(data_dir)).map_err(|e| explicit_hint(e, name, data_dir))
+}
+
+/// A not-found error for an explicit folder says it was the only place searched.
+fn explicit_hint(e: DataError, name: DatasetName, data_dir: Option<&Path>) -> DataError {
+    match e {
+        DataError::NotFound { dataset, looked, .. } if data_dir.is_some() => {
+            DataError::NotFound { dataset, looked, hint: name.install_hint(true) }
+        }
+        e => e,
+    }
 }
 
 /// The folder [`load`] would read `name` from, without reading the files.
 pub fn locate(name: DatasetName, data_dir: Option<&Path>) -> Result<PathBuf, DataError> {
-    let files = find_files(name, &search_roots(data_dir))?;
+    let files = find_files(name, &search_roots(data_dir)).map_err(|e| explicit_hint(e, name, data_dir))?;
     let folder = files[0].parent().unwrap_or(Path::new("")).to_path_buf();
     Ok(folder)
 }
@@ -394,7 +415,7 @@ fn find_files(name: DatasetName, roots: &[PathBuf]) -> Result<[PathBuf; 4], Data
             looked.push(folder.display().to_string());
         }
     }
-    Err(DataError::NotFound { dataset: name, looked, hint: name.install_hint() })
+    Err(DataError::NotFound { dataset: name, looked, hint: name.install_hint(false) })
 }
 
 /// `folder/stem.gz` if it is a file, else `folder/stem` if it is a file.
@@ -483,9 +504,11 @@ mod tests {
 
     #[test]
     fn search_roots_order() {
+        // An explicit folder is the only root.
         let roots = search_roots_from(Some(Path::new("/flag")), Some(OsString::from("/env")), Path::new("/cwd"));
-        let expect: Vec<PathBuf> =
-            ["/flag", "/env", "/cwd/data", "/usr/share/datasets"].iter().map(PathBuf::from).collect();
+        assert_eq!(roots, vec![PathBuf::from("/flag")]);
+        let roots = search_roots_from(None, Some(OsString::from("/env")), Path::new("/cwd"));
+        let expect: Vec<PathBuf> = ["/env", "/cwd/data", "/usr/share/datasets"].iter().map(PathBuf::from).collect();
         assert_eq!(roots, expect);
 
         // Unset or empty HETERO_DATA and no flag: just ./data and the system root.
@@ -494,13 +517,12 @@ mod tests {
         assert_eq!(search_roots_from(None, Some(OsString::new()), Path::new(".")), expect);
 
         // The same folder twice is searched once.
-        let roots = search_roots_from(Some(Path::new("/a")), Some(OsString::from("/a")), Path::new("."));
-        assert_eq!(roots.len(), 3);
+        let roots = search_roots_from(None, Some(OsString::from("./data")), Path::new("."));
+        assert_eq!(roots.len(), 2);
 
-        // The public function puts the flag first and the system root last.
-        let roots = search_roots(Some(Path::new("/flag")));
-        assert_eq!(roots[0], PathBuf::from("/flag"));
-        assert_eq!(roots.last().unwrap(), &PathBuf::from(SYSTEM_ROOT));
+        // The public function: the flag alone, or the system root last.
+        assert_eq!(search_roots(Some(Path::new("/flag"))), vec![PathBuf::from("/flag")]);
+        assert_eq!(search_roots(None).last().unwrap(), &PathBuf::from(SYSTEM_ROOT));
     }
 
     #[test]
@@ -518,9 +540,14 @@ mod tests {
         let no_env = search_roots_from(None, None, &cwd);
         assert_eq!(load_from_roots(DatasetName::Mnist, &no_env).unwrap().train_len(), 33);
 
-        // A root with only some of the files is skipped.
+        // A root with only some of the files is skipped, but an explicit folder is never
+        // passed over for another.
+        std::fs::remove_file(env.join("mnist/t10k-labels-idx1-ubyte")).unwrap();
+        assert_eq!(load_from_roots(DatasetName::Mnist, &[env.clone(), cwd.join("data")]).unwrap().train_len(), 33);
         std::fs::remove_file(flag.join("mnist/t10k-labels-idx1-ubyte")).unwrap();
-        assert_eq!(load_from_roots(DatasetName::Mnist, &roots(Some(&flag))).unwrap().train_len(), 22);
+        assert!(load_from_roots(DatasetName::Mnist, &roots(Some(&flag))).is_err());
+        let e = load(DatasetName::Mnist, Some(&flag)).unwrap_err().to_string();
+        assert!(e.contains("incomplete") && e.contains("the only place searched") && !e.contains(DATA_ENV), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -645,13 +672,16 @@ mod tests {
         assert!(!msg.contains('\n'));
 
         // The default roots appear in the message as given: ./data and the system root.
-        let err = load_from_roots(DatasetName::Mnist, &search_roots_from(Some(&flag), None, Path::new(".")));
+        let err = load_from_roots(DatasetName::Mnist, &search_roots_from(None, None, Path::new(".")));
         if let Err(err @ DataError::NotFound { .. }) = err {
             let msg = err.to_string();
-            let places = format!("{}, ./data/mnist, /usr/share/datasets/mnist (", flag.join("mnist").display());
-            assert!(msg.contains(&places), "{msg}");
+            assert!(msg.contains("./data/mnist, /usr/share/datasets/mnist ("), "{msg}");
             assert!(msg.contains("MNIST has no Debian package"), "{msg}");
         }
+        // An explicit folder is the only place looked in, and the message says so.
+        let msg = load(DatasetName::Mnist, Some(&flag)).unwrap_err().to_string();
+        let only = format!("mnist not found; looked in: {} (the folder given", flag.join("mnist").display());
+        assert!(msg.starts_with(&only), "{msg}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -48,6 +48,9 @@ pub enum TrainError {
     /// A value that is not allowed (named, with its allowed range).
     #[error(transparent)]
     Invalid(#[from] crate::invalid::InvalidValue),
+    /// The run or evaluation would not fit in the machine's memory.
+    #[error(transparent)]
+    Memory(#[from] crate::resources::MemoryError),
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     Threads(String),

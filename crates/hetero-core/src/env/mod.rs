@@ -165,15 +165,15 @@ pub struct EnvConfig {
     /// Environment name: `cartpole`, `memory_chain`, or (feature `mujoco`) `halfcheetah`,
     /// `hopper`, `walker2d`, `ant`.
     pub name: String,
-    /// Step limit per episode.
+    /// Step limit per episode, 1..=10⁹.
     pub max_steps: usize,
-    /// Episodes per population member per generation (fitness = mean return).
+    /// Episodes per population member per generation (fitness = mean return), 1..=10⁶.
     pub episodes: usize,
-    /// Episodes of the centre's evaluation each generation.
+    /// Episodes of the centre's evaluation each generation, 1..=10⁶.
     pub eval_episodes: usize,
-    /// memory_chain: memory length L (an episode is L + 1 actions).
+    /// memory_chain: memory length L (an episode is L + 1 actions), 1..=10⁶.
     pub memory_length: usize,
-    /// memory_chain: context bits.
+    /// memory_chain: context bits, 1..=64.
     pub num_bits: usize,
     /// memory_chain: `bsuite` (default) or `paper` (Paper A's `(c_t, t/N)`); see
     /// [`memory_chain::Observation`]. Left out of a written config.toml when it is the default.

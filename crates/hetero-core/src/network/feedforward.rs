@@ -5,6 +5,7 @@
 //! hidden × outputs. The readout is the output layer's membrane potential; by default the output
 //! neurons are non-spiking leaky integrators (SPEC §2 Decision).
 
+use crate::invalid::InvalidValue;
 use crate::neuron::lif::{logit_from_tau_ms, NeuronProperties};
 use crate::rng::{stream_rng, Stream};
 use rand_distr::{Distribution, StandardNormal};
@@ -24,17 +25,17 @@ pub enum OutputLayer {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
-    /// Hidden width H.
+    /// Hidden width H, at least 1 (and a run that fits the machine's memory).
     pub hidden: usize,
-    /// Simulation step Δt (ms).
+    /// Simulation step Δt (ms), in (0, 1000].
     pub dt_ms: f32,
-    /// Default membrane time constant τ (ms); must exceed `dt_ms`.
+    /// Default membrane time constant τ (ms), in [dt_ms, 10⁶]; above dt_ms when τ is searched.
     pub tau_ms: f32,
-    /// Default threshold v_th.
+    /// Default threshold v_th, in [−10⁶, 10⁶].
     pub v_th: f32,
-    /// Default resting (and reset) potential.
+    /// Default resting (and reset) potential, in [−10⁶, 10⁶].
     pub v_rest: f32,
-    /// Default resistance gain R (Paper A's 5·10⁷ Ω ↦ 1.0).
+    /// Default resistance gain R (Paper A's 5·10⁷ Ω ↦ 1.0), in (0, 10⁶].
     pub r: f32,
     /// Output layer kind.
     pub output: OutputLayer,
@@ -46,7 +47,35 @@ impl Default for NetworkConfig {
     }
 }
 
+/// Largest magnitude of a potential, gain or time constant in a config (10⁶): far beyond any
+/// meaningful value in these scaled units, and small enough that products stay finite in f32.
+pub const MAX_MAGNITUDE: f64 = 1e6;
+
 impl NetworkConfig {
+    /// Checks `[network]` (ranges on the fields); `tau_searched`: τ is in the genome, so the
+    /// default τ must exceed Δt (Δt/τ = sigmoid(a) < 1).
+    // `!(x > y)` on purpose: it also refuses NaN.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)]
+    pub fn validate(&self, tau_searched: bool) -> Result<(), InvalidValue> {
+        use crate::invalid::{check_range, Bound::*};
+        if self.hidden == 0 {
+            return Err(InvalidValue::new("network.hidden", 0, "must be at least 1"));
+        }
+        check_range("network.dt_ms", self.dt_ms, (0.0, Open), (1000.0, Closed))?;
+        check_range("network.tau_ms", self.tau_ms, (self.dt_ms as f64, Closed), (MAX_MAGNITUDE, Closed))?;
+        if tau_searched && !(self.tau_ms > self.dt_ms) {
+            return Err(InvalidValue::new(
+                "network.tau_ms",
+                self.tau_ms,
+                "must exceed network.dt_ms when tau is searched (Δt/τ = sigmoid(a) < 1)",
+            ));
+        }
+        check_range("network.v_th", self.v_th, (-MAX_MAGNITUDE, Closed), (MAX_MAGNITUDE, Closed))?;
+        check_range("network.v_rest", self.v_rest, (-MAX_MAGNITUDE, Closed), (MAX_MAGNITUDE, Closed))?;
+        check_range("network.r", self.r, (0.0, Open), (MAX_MAGNITUDE, Closed))?;
+        Ok(())
+    }
+
     /// The homogeneous default neuron in the searched parameterisation.
     pub fn default_neuron(&self) -> NeuronProperties {
         NeuronProperties {

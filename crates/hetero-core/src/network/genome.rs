@@ -83,7 +83,7 @@ pub enum GenomeMode {
 pub struct GenomeConfig {
     /// neuron | weight | both.
     pub mode: GenomeMode,
-    /// The searched neuron properties (neuron and both modes), any non-empty subset.
+    /// The searched neuron properties (neuron and both modes), any non-empty subset, each once.
     pub properties: Vec<Property>,
     /// Search the output neurons' properties too. Default false: the genome length then equals
     /// Paper A's count (properties × hidden width), and on CartPole it is more robust — searched
@@ -91,10 +91,39 @@ pub struct GenomeConfig {
     /// member ties and PGPE stalls (measured with average rank ties: 19/20 seeds solved within
     /// 100 generations with hidden neurons only, 16/20 with output neurons searched too; README).
     pub output_neurons: bool,
-    /// Search scale of each property (`[genome.scale]`): the genome holds value / scale, so the
+    /// Search scale of each property (`[genome.scale]`, each in (0, 10⁶]): the genome holds value / scale, so the
     /// strategy's σ and steps are `scale` times larger for that property in physical units (a
     /// diagonal preconditioner). Default 1 (the genome holds the physical value).
     pub scale: PropertyScales,
+}
+
+impl GenomeConfig {
+    /// Checks `[genome]`: in neuron and both modes at least one property, none twice; every
+    /// scale in (0, 10⁶].
+    pub fn validate(&self) -> Result<(), crate::invalid::InvalidValue> {
+        use crate::invalid::{check_range, Bound::*, InvalidValue};
+        let names = || format!("[{}]", self.properties.iter().map(|p| p.name()).collect::<Vec<_>>().join(", "));
+        if self.mode != GenomeMode::Weight && self.properties.is_empty() {
+            return Err(InvalidValue::new(
+                "genome.properties",
+                "[]",
+                "neuron and both modes need at least one property",
+            ));
+        }
+        if let Some(p) =
+            self.properties.iter().enumerate().find_map(|(i, p)| self.properties[..i].contains(p).then_some(p))
+        {
+            return Err(InvalidValue::new(
+                "genome.properties",
+                names(),
+                format!("`{}` is listed twice (each of tau, v_th, v_rest, r at most once)", p.name()),
+            ));
+        }
+        for p in Property::ALL {
+            check_range(&format!("genome.scale.{}", p.name()), self.scale.of(p), (0.0, Open), (1e6, Closed))?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for GenomeConfig {

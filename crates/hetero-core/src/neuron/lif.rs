@@ -21,9 +21,11 @@ pub fn leak_from_logit(a: f32) -> f32 {
     1.0 / (1.0 + (-a).exp())
 }
 
-/// Membrane time constant τ (ms) from the searched logit: τ = Δt / sigmoid(a).
+/// Membrane time constant τ (ms) from the searched logit: τ = Δt / sigmoid(a). Below
+/// a ≈ −88 the leak underflows to 0 in f32 (a perfect integrator); τ is then reported as
+/// `f32::MAX` ms rather than inf, so no file ever holds a non-finite τ.
 pub fn tau_ms_from_logit(a: f32, dt_ms: f32) -> f32 {
-    dt_ms / leak_from_logit(a)
+    (dt_ms / leak_from_logit(a)).min(f32::MAX)
 }
 
 /// Inverse of [`tau_ms_from_logit`]: a = ln(k / (1 − k)) with k = Δt/τ; needs τ > Δt.

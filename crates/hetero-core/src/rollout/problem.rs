@@ -166,6 +166,8 @@ pub fn evaluate_config(
     impl EnvVisitor for Eval<'_> {
         type Output = Result<Vec<f64>, TrainError>;
         fn visit<E: Environment>(self, env: E) -> Self::Output {
+            let (inputs, outputs) = (env.observation_size(), env.action_space().outputs());
+            crate::resources::check_eval(self.config, inputs, outputs, self.episodes)?;
             let model = env_model(self.config, &env);
             let centre = match self.genome {
                 Some(g) if g.len() != model.layout.dim => {

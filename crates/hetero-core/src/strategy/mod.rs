@@ -18,6 +18,10 @@ pub use optim::{Optimizer, OptimizerKind};
 pub use pgpe::{Pgpe, PgpeConfig};
 pub use snes::{Snes, SnesConfig};
 
+/// Largest learning rate, σ, speed limit or weight decay a strategy takes (1000): orders of
+/// magnitude past any useful value, and small enough that one generation's step stays finite.
+pub const MAX_RATE: f64 = 1000.0;
+
 /// A saved strategy state that does not fit the strategy (a missing or mis-sized vector).
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -99,7 +103,11 @@ impl StrategyConfig {
         if self.name == StrategyName::Snes && p < 2 {
             return invalid("SNES needs at least 2".into());
         }
-        Ok(())
+        // Every strategy's settings are checked, not only the chosen one's: a config names
+        // them all, and a bad value should not wait for the day the strategy is switched.
+        self.pgpe.validate()?;
+        self.open_es.validate()?;
+        self.snes.validate()
     }
 
     /// Builds the strategy around `centre` with noise keyed by `seed`.

@@ -4,7 +4,8 @@
 
 use super::optim::{Optimizer, OptimizerKind};
 use super::shaping::centred_ranks;
-use super::{sample_mirrored, take_state, Strategy};
+use super::{sample_mirrored, take_state, Strategy, MAX_RATE};
+use crate::invalid::{check_range, Bound::*, InvalidValue};
 use crate::rng::{stream_rng, Stream};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -13,12 +14,21 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct OpenEsConfig {
-    /// Adam learning rate.
+    /// Adam learning rate, in (0, 1000].
     pub lr: f64,
-    /// Fixed noise scale σ.
+    /// Fixed noise scale σ, in (0, 1000]: the gradient divides by σ.
     pub sigma: f64,
-    /// L2 weight decay on the centre.
+    /// L2 weight decay on the centre, in [0, 1000].
     pub weight_decay: f64,
+}
+
+impl OpenEsConfig {
+    /// Checks the ranges on the fields (`strategy.open_es.*`).
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        check_range("strategy.open_es.lr", self.lr, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range("strategy.open_es.sigma", self.sigma, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range("strategy.open_es.weight_decay", self.weight_decay, (0.0, Closed), (MAX_RATE, Closed))
+    }
 }
 
 impl Default for OpenEsConfig {

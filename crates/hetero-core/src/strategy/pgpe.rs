@@ -12,7 +12,8 @@
 
 use super::optim::{Optimizer, OptimizerKind};
 use super::shaping::{centred_ranks_with, Ties};
-use super::{sample_mirrored, take_state, Strategy};
+use super::{sample_mirrored, take_state, Strategy, MAX_RATE};
+use crate::invalid::{check_range, Bound::*, InvalidValue};
 use crate::rng::{stream_rng, Stream};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -22,19 +23,21 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PgpeConfig {
-    /// Centre learning rate (EvoJAX `center_learning_rate`).
+    /// Centre learning rate (EvoJAX `center_learning_rate`), in (0, 1000].
     pub center_lr: f64,
-    /// Initial σ for every dimension (`init_stdev`).
+    /// Initial σ for every dimension (`init_stdev`), in (0, 1000]: σ = 0 would divide by zero
+    /// in the σ gradient.
     pub sigma_init: f64,
-    /// σ learning rate (`stdev_learning_rate`).
+    /// σ learning rate (`stdev_learning_rate`), in [0, 1000] (0: σ fixed).
     pub sigma_lr: f64,
-    /// Largest relative change of σ per generation (`stdev_max_change`).
+    /// Largest relative change of σ per generation (`stdev_max_change`), in [0, 1): 1 would let
+    /// σ reach 0.
     pub sigma_max_change: f64,
     /// Centre optimiser: sgd | adam | clipup.
     pub optimizer: OptimizerKind,
-    /// ClipUp speed limit.
+    /// ClipUp speed limit, in (0, 1000] (checked with every optimiser).
     pub max_speed: f64,
-    /// ClipUp momentum.
+    /// ClipUp momentum, in [0, 1): 1 or more lets the velocity grow without bound.
     pub momentum: f64,
     /// Rank ties: `ordered` (EvoJAX) or `average` (evosax).
     pub ties: Ties,
@@ -52,6 +55,19 @@ impl Default for PgpeConfig {
             momentum: 0.9,
             ties: Ties::Ordered,
         }
+    }
+}
+
+impl PgpeConfig {
+    /// Checks the ranges on the fields (`strategy.pgpe.*`).
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        let key = |k: &str| format!("strategy.pgpe.{k}");
+        check_range(&key("center_lr"), self.center_lr, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range(&key("sigma_init"), self.sigma_init, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range(&key("sigma_lr"), self.sigma_lr, (0.0, Closed), (MAX_RATE, Closed))?;
+        check_range(&key("sigma_max_change"), self.sigma_max_change, (0.0, Closed), (1.0, Open))?;
+        check_range(&key("max_speed"), self.max_speed, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range(&key("momentum"), self.momentum, (0.0, Closed), (1.0, Open))
     }
 }
 

@@ -7,7 +7,8 @@
 //! The customary η_σ is (3 + ln d)/(5√d); the default 0.1 fits d ≈ 250.
 
 use super::shaping::nes_utilities;
-use super::{take_state, Strategy};
+use super::{take_state, Strategy, MAX_RATE};
+use crate::invalid::{check_range, Bound::*, InvalidValue};
 use crate::rng::{stream_rng, Stream};
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,25 @@ use std::collections::HashMap;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SnesConfig {
-    /// η_μ.
+    /// η_μ, in (0, 1000].
     pub mean_lr: f64,
-    /// η_σ.
+    /// η_σ, in [0, 10]: σ is multiplied by exp(η_σ/2 · ∇σ) each generation, so a larger η_σ
+    /// overflows σ within a few generations (the customary value is at most 0.6).
     pub sigma_lr: f64,
-    /// Initial σ.
+    /// Initial σ, in (0, 1000].
     pub sigma_init: f64,
+}
+
+/// Largest SNES η_σ.
+pub const MAX_SIGMA_LR: f64 = 10.0;
+
+impl SnesConfig {
+    /// Checks the ranges on the fields (`strategy.snes.*`).
+    pub fn validate(&self) -> Result<(), InvalidValue> {
+        check_range("strategy.snes.mean_lr", self.mean_lr, (0.0, Open), (MAX_RATE, Closed))?;
+        check_range("strategy.snes.sigma_lr", self.sigma_lr, (0.0, Closed), (MAX_SIGMA_LR, Closed))?;
+        check_range("strategy.snes.sigma_init", self.sigma_init, (0.0, Open), (MAX_RATE, Closed))
+    }
 }
 
 impl Default for SnesConfig {

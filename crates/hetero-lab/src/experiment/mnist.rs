@@ -166,7 +166,10 @@ fn run_job(
             }
         }
     }
-    let config = job_config(opts, dataset, size, arm, seed)?;
+    let mut config = job_config(opts, dataset, size, arm, seed)?;
+    // The presets' batch of 1024 images, or the whole training set when it has fewer (a small
+    // test dataset); the run's config.toml records the size used.
+    config.data.batch_size = config.data.batch_size.min(data.train_len() - config.data.validation);
     let resume = RunPaths::new(&dir).checkpoint.exists();
     let mut problem = ImageProblem::new(&config, data)?;
     let summary = train_problem(&config, &mut problem, &dir, resume, &mut [&mut Quiet])?;

@@ -168,6 +168,12 @@ pub enum TaskError {
     /// No task of that name.
     #[error("task `{0}`: unknown (see `hetero tasks list`)")]
     Unknown(String),
+    /// The stimulus and target of that length would not fit in memory.
+    #[error(transparent)]
+    Memory(#[from] crate::resources::MemoryError),
+    /// Writing the CSV failed (a closed pipe, a full disk).
+    #[error("writing the CSV: {0}")]
+    Write(#[from] std::io::Error),
 }
 
 fn term_name(n: usize, d: usize, c: usize, multi: bool) -> String {
@@ -325,6 +331,10 @@ pub fn find(name: &str) -> Result<&'static Task, TaskError> {
 /// task `name` for `seed`. Tasks on the same stimulus share it exactly.
 pub fn generate(name: &str, seed: u64, len: usize) -> Result<(Vec<f64>, Vec<f64>), TaskError> {
     let task = find(name)?;
+    // The stimulus, the target and the operator's scratch of the same length, in f64.
+    let d = task.stimulus.channels() as u128;
+    let needs = (len as u128 + FUTURE as u128).saturating_mul(8 * (2 * d + 2));
+    crate::resources::check_memory(format!("a task of {len} samples"), needs)?;
     let u = task.stimulus.generate(seed, len + FUTURE);
     let y = task.operator.apply(&u, task.stimulus.channels(), len);
     Ok((u, y))
@@ -332,23 +342,33 @@ pub fn generate(name: &str, seed: u64, len: usize) -> Result<(Vec<f64>, Vec<f64>
 
 /// CSV text `t,u0[,u1,u2],y` of the task `name` for `seed` over `len` samples (`hetero tasks show`).
 pub fn to_csv(name: &str, seed: u64, len: usize) -> Result<String, TaskError> {
-    use std::fmt::Write as _;
+    let mut out = Vec::new();
+    write_csv(name, seed, len, &mut out)?;
+    Ok(String::from_utf8(out).expect("the CSV is ASCII"))
+}
+
+/// [`to_csv`] written row by row to `out` (`hetero tasks show`), so the text of a long task is
+/// never held in memory; a length whose stimulus cannot fit is refused before it is made.
+pub fn write_csv(name: &str, seed: u64, len: usize, out: &mut impl std::io::Write) -> Result<(), TaskError> {
+    use std::io::Write as _;
     let task = find(name)?;
     let d = task.stimulus.channels();
     let (u, y) = generate(name, seed, len)?;
-    let mut out = String::from("t");
+    let mut out = std::io::BufWriter::new(out);
+    write!(out, "t")?;
     for c in 0..d {
-        let _ = write!(out, ",u{c}");
+        write!(out, ",u{c}")?;
     }
-    out.push_str(",y\n");
+    writeln!(out, ",y")?;
     for t in 0..len {
-        let _ = write!(out, "{t}");
+        write!(out, "{t}")?;
         for c in 0..d {
-            let _ = write!(out, ",{}", u[t * d + c]);
+            write!(out, ",{}", u[t * d + c])?;
         }
-        let _ = writeln!(out, ",{}", y[t]);
+        writeln!(out, ",{}", y[t])?;
     }
-    Ok(out)
+    out.flush()?;
+    Ok(())
 }
 
 /// The tasks of the bank grouped by stimulus, in bank order: (stimulus, indices into [`bank`]).

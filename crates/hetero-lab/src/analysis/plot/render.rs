@@ -34,6 +34,28 @@ fn guarded(step: impl FnOnce() -> DrawResult) -> DrawResult {
     std::panic::catch_unwind(AssertUnwindSafe(step)).unwrap_or_else(|_| Err("plotters panicked while drawing".into()))
 }
 
+/// The I/O error inside a bitmap backend's error (a full disk while the PNG is encoded), so
+/// it is reported as one plain line: plotters' bitmap error displays as a Debug dump.
+fn io_cause(e: &(dyn std::error::Error + 'static)) -> Option<std::io::Error> {
+    use plotters::backend::DrawingBackend;
+    use plotters::drawing::DrawingAreaErrorKind;
+    use plotters_backend::DrawingErrorKind::DrawingError;
+    type BitmapError = <BitMapBackend<'static> as DrawingBackend>::ErrorType;
+    let plain = |io: &std::io::Error| std::io::Error::new(io.kind(), io.to_string());
+    let DrawingAreaErrorKind::BackendError(DrawingError(b)) = e.downcast_ref::<DrawingAreaErrorKind<BitmapError>>()?
+    else {
+        return None;
+    };
+    match b {
+        BitmapError::IOError(io) => Some(plain(io)),
+        BitmapError::ImageError(image) => match std::error::Error::source(image) {
+            Some(io) => io.downcast_ref::<std::io::Error>().map(plain),
+            None => Some(std::io::Error::other(image.to_string())),
+        },
+        _ => None,
+    }
+}
+
 /// `stem` with `suffix` appended (not replacing any extension the stem already has).
 pub(super) fn with_suffix(stem: &Path, suffix: &str) -> PathBuf {
     let mut name = OsString::from(stem.as_os_str());
@@ -77,7 +99,10 @@ pub(super) fn render(stem: &Path, fig: &Figure) -> Result<(), PlotError> {
     if let Err(e) = drawn {
         // The backend was dropped above, so nothing writes to the temporary file any more.
         let _ = fs::remove_file(&png_tmp);
-        return Err(PlotError::Draw { path: png_path, message: e.to_string() });
+        return Err(match io_cause(e.as_ref()) {
+            Some(source) => PlotError::Io { path: png_path, source },
+            None => PlotError::Draw { path: png_path, message: e.to_string() },
+        });
     }
 
     let svg_tmp = temp_path(stem, "svg");
