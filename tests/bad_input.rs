@@ -189,6 +189,8 @@ fn every_number_is_checked() {
     // Flags that would be ignored are refused.
     assert_refused(&dir, &["bench", "bptt", "--generations", "3"], &["--generations 3", "bench bptt"], &keep);
     assert_refused(&dir, &["bench", "reservoir", "--generations", "3"], &["--generations 3", "bench reservoir"], &keep);
+    assert_refused(&dir, &["bench", "bptt", "--threads", "2"], &["--threads 2", "one thread"], &keep);
+    assert_refused(&dir, &["bench", "cartpole", "--env", "hopper"], &["--env hopper", "bench locomotion"], &keep);
     let o = run_in(
         &dir,
         &[

@@ -39,7 +39,7 @@ pub use problem::{
 
 mod kernels;
 
-pub use kernels::Kernel;
+pub use kernels::{Kernel, KernelError, KERNEL_ENV};
 
 use aligned_vec::{avec, AVec};
 use hetero_core::network::genome::{MemberNetwork, PopulationParams};

@@ -100,9 +100,11 @@ pub struct ImageProblem<'a> {
 }
 
 impl<'a> ImageProblem<'a> {
-    /// The network of `config` on `dataset`; refuses a validation split that leaves no images to
-    /// train on.
+    /// The network of `config` on `dataset`; refuses sizes the dataset does not have
+    /// ([`DataConfig::check_against`](hetero_core::config::DataConfig::check_against)), a run
+    /// that cannot fit in memory, and a `HETERO_KERNEL` this CPU does not run.
     pub fn new(config: &'a Config, dataset: &'a Dataset) -> Result<Self, TrainError> {
+        crate::Kernel::from_env().map_err(|e| TrainError::Config(e.to_string()))?;
         let dc = &config.data;
         dc.check_against(dataset.train_len(), dataset.test_len())?;
         let test_images = if dc.test_images == 0 { dataset.test_len() } else { dc.test_images };

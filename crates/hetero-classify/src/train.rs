@@ -32,7 +32,6 @@ pub fn train_in_current_pool(
     observers: &mut [&mut dyn Observer],
 ) -> Result<Summary, TrainError> {
     if is_classification(config) {
-        crate::Kernel::from_env().map_err(|e| TrainError::Config(e.to_string()))?;
         let dataset = load_dataset(config)?;
         let mut problem = ImageProblem::new(config, &dataset)?;
         return train_problem(config, &mut problem, out_dir, resume, observers);

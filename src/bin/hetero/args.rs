@@ -89,9 +89,9 @@ pub(crate) enum Command {
     Bench {
         /// Which benchmark: all | cartpole | memory | bptt | mnist | reservoir | locomotion (feature mujoco).
         name: String,
-        /// locomotion: the task (halfcheetah, hopper, walker2d, ant).
-        #[arg(long, default_value = "halfcheetah")]
-        env: String,
+        /// locomotion: the task (halfcheetah, hopper, walker2d, ant; default halfcheetah).
+        #[arg(long)]
+        env: Option<String>,
         /// One JSON object per row.
         #[arg(long)]
         json: bool,
@@ -99,9 +99,9 @@ pub(crate) enum Command {
         /// which time fixed workloads.
         #[arg(long, allow_negative_numbers = true, value_parser = count::<u64>)]
         generations: Option<u64>,
-        /// Worker threads, 0 = all cores, at most 1024.
-        #[arg(long, default_value_t = 0, allow_negative_numbers = true, value_parser = threads)]
-        threads: usize,
+        /// Worker threads, 0 = all cores (the default), at most 1024; bptt runs on one thread.
+        #[arg(long, allow_negative_numbers = true, value_parser = threads)]
+        threads: Option<usize>,
         /// mnist: time generations of this run (its config and checkpoint: trained centre and σ,
         /// so trained spike rates) instead of the paper's sizes from the initial centre.
         #[arg(long, value_name = "RUN_DIR")]

@@ -6,12 +6,23 @@ use std::path::{Path, PathBuf};
 /// `hetero bench <name>`: dispatches to the benchmark named.
 pub(crate) fn bench(
     name: &str,
-    env: &str,
+    env: Option<String>,
     json: bool,
     generations: Option<u64>,
-    threads: usize,
+    threads: Option<usize>,
     run: Option<PathBuf>,
 ) -> Result<(), Failure> {
+    // A flag the benchmark would ignore is refused.
+    if let (Some(e), false) = (&env, name == "locomotion") {
+        return Err(Failure(format!("--env {e}: only `bench locomotion` takes a task, not `bench {name}`")));
+    }
+    if let (Some(t), "bptt") = (threads, name) {
+        return Err(Failure(format!(
+            "--threads {t}: `bench bptt` runs on one thread (REINFORCE is one episode per update)"
+        )));
+    }
+    let env = env.as_deref().unwrap_or("halfcheetah");
+    let threads = threads.unwrap_or(0);
     if let Some(dir) = run {
         if name != "mnist" {
             return Err(Failure(format!("--run: only `bench mnist` takes a run directory, not `bench {name}`")));
@@ -69,7 +80,8 @@ fn bench_command(name: &str, json: bool, generations: u64, threads: usize) -> Re
         return bench_mnist(json, generations, threads);
     }
     if name == "reservoir" {
-        for line in hetero::bench::reservoir(json) {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+        for line in pool.install(|| hetero::bench::reservoir(json)) {
             println!("{line}");
         }
         return Ok(());
@@ -217,6 +229,7 @@ fn bench_mnist_run(dir: &Path, json: bool, generations: u64, threads: usize) -> 
 fn bench_mnist(json: bool, generations: u64, threads: usize) -> Result<(), Failure> {
     use hetero::network::GenomeMode::{Neuron, Weight};
     at_least_one("--generations", generations)?;
+    hetero::classify::Kernel::from_env()?;
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
     let machine = hetero::machine::Machine::detect();
     let used = pool.current_num_threads();

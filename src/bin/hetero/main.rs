@@ -74,7 +74,7 @@ fn run(command: Command) -> Result<(), Failure> {
             env::env_command(&name, seed, &actions, max_steps, json)
         }
         Command::Bench { name, env, json, generations, threads, run } => {
-            bench::bench(&name, &env, json, generations, threads, run)
+            bench::bench(&name, env, json, generations, threads, run)
         }
         Command::Tasks(t) => tasks::tasks(t),
         Command::Reproduce(r) => reproduce::reproduce(r),
