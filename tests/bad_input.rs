@@ -229,6 +229,41 @@ fn no_internal_error_from_input() {
         let key = set.split('=').next().unwrap();
         assert_refused(&dir, &["train", "cartpole", "--set", set], &[key], &[]);
     }
+    // Allowed values can still overflow over many generations (SNES at its largest η_σ): the run
+    // stops with one line, and the files of its last checkpoint hold finite numbers.
+    let out = run_in(
+        &dir,
+        &[
+            "train",
+            "cartpole",
+            "--out",
+            "diverges",
+            "--generations",
+            "1000",
+            "--population",
+            "8",
+            "--set",
+            "network.hidden=8",
+            "--set",
+            "env.max_steps=50",
+            "--set",
+            "run.plots=false",
+            "--set",
+            "strategy.name=snes",
+            "--set",
+            "strategy.snes.sigma_lr=10",
+            "--set",
+            "strategy.snes.sigma_init=1000",
+            "--set",
+            "strategy.snes.mean_lr=1000",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("the search diverged") && stderr.trim_end().lines().count() == 1, "{stderr}");
+    for file in ["params.safetensors", "checkpoint.safetensors"] {
+        assert_all_finite(&dir.join("diverges").join(file), "diverged run");
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -390,7 +390,7 @@ pub const MAX_GENERATIONS: u64 = 1_000_000_000;
 pub const MAX_THREADS: usize = 1024;
 /// Most episodes per member and generation, or of the centre's evaluation (10⁶).
 pub const MAX_EPISODES: usize = 1_000_000;
-/// Longest episode step limit (10⁹) and memory length (10⁶).
+/// Longest episode step limit (10⁹).
 pub const MAX_STEPS: usize = 1_000_000_000;
 /// Longest memory_chain memory length L (10⁶; bsuite's longest is 100).
 pub const MAX_MEMORY_LENGTH: usize = 1_000_000;
@@ -601,6 +601,50 @@ mod tests {
         t.set("genome.mode=neurons").unwrap();
         let e = t.finish().unwrap_err().to_string();
         assert!(e.contains("neurons") && !e.contains('\n'), "{e}");
+    }
+
+    /// `keys` lists every leaf of the resolved tree, quiet keys included, and each can be set.
+    #[test]
+    fn keys_list_every_settable_leaf() {
+        let t = ConfigTree::load("cartpole").unwrap();
+        let keys = t.keys();
+        for k in
+            ["run.seed", "run.keep_best", "env.observation", "genome.scale.tau", "strategy.snes.sigma_lr", "data.dir"]
+        {
+            assert!(keys.iter().any(|(key, _)| key == k), "{k} missing");
+        }
+        assert!(keys.iter().all(|(k, _)| !k.ends_with('.')));
+        assert_eq!(keys.iter().find(|(k, _)| k == "strategy.pgpe.momentum").unwrap().1, ValueKind::Float);
+        assert_eq!(keys.iter().find(|(k, _)| k == "genome.properties").unwrap().1, ValueKind::List);
+        for (key, kind) in keys {
+            let value = match kind {
+                ValueKind::Integer => "1",
+                ValueKind::Float => "0.5",
+                ValueKind::Boolean => "true",
+                ValueKind::String | ValueKind::List => "x",
+            };
+            t.clone().set(&format!("{key}={value}")).unwrap();
+        }
+    }
+
+    /// Each section's numbers are range-checked; the message names key, value and range.
+    #[test]
+    fn numbers_outside_their_range_are_named() {
+        for (set, message) in [
+            ("network.v_th=nan", "network.v_th = NaN: must be a number in [-1000000, 1000000]"),
+            ("strategy.pgpe.sigma_max_change=1", "strategy.pgpe.sigma_max_change = 1: must be a number in [0, 1)"),
+            ("strategy.open_es.sigma=0", "strategy.open_es.sigma = 0: must be a number in (0, 1000]"),
+            ("run.threads=2000", "run.threads = 2000: must be a whole number in 0..=1024 (0 = all cores)"),
+            ("genome.properties=r,tau,r", "genome.properties = [r, tau, r]: `r` is listed twice"),
+        ] {
+            let mut t = ConfigTree::load("cartpole").unwrap();
+            t.set(set).unwrap();
+            let e = t.finish().unwrap_err().to_string();
+            assert!(e.starts_with(message), "{set}: {e}");
+        }
+        let mut t = ConfigTree::load("cartpole").unwrap();
+        let e = t.set("run.seed=9223372036854775808").unwrap_err().to_string();
+        assert!(e.contains("64-bit"), "{e}");
     }
 
     #[test]

@@ -51,6 +51,15 @@ pub enum TrainError {
     /// The run or evaluation would not fit in the machine's memory.
     #[error(transparent)]
     Memory(#[from] crate::resources::MemoryError),
+    /// The search overflowed: a centre value or σ is no longer finite. Nothing of that
+    /// generation is written; the last checkpoint stays.
+    #[error("generation {generation}: the search diverged ({what}); nothing of this generation was written; lower the learning rates or σ")]
+    Diverged {
+        /// The generation whose update overflowed.
+        generation: u64,
+        /// What is not finite.
+        what: String,
+    },
     /// The thread pool could not be built.
     #[error("thread pool: {0}")]
     Threads(String),

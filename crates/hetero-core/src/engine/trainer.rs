@@ -139,6 +139,16 @@ pub fn train_problem(
         let scores = evaluate_population(problem, g, &population, p, d);
         strategy.tell(&scores.fitness);
         let centre = strategy.centre();
+        // A search that overflowed stops before anything of this generation is written.
+        if let Some(x) = centre.iter().find(|x| !x.is_finite()) {
+            return Err(TrainError::Diverged { generation: g + 1, what: format!("a centre value is {x}") });
+        }
+        if !strategy.sigma_mean().is_finite() {
+            return Err(TrainError::Diverged {
+                generation: g + 1,
+                what: format!("mean σ is {}", strategy.sigma_mean()),
+            });
+        }
         let centre_fitness = problem.evaluate_centre(g, &centre);
         if config.run.keep_best && kept.as_ref().is_none_or(|k| centre_fitness > k.fitness) {
             kept = Some(Kept { centre: centre.clone(), fitness: centre_fitness, generation: g + 1 });
