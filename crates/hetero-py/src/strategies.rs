@@ -52,6 +52,10 @@ impl Strategy {
             tree.set(&format!("strategy.{name}.{key}={value}")).map_err(errors::config)?;
         }
         let config = tree.finish().map_err(errors::config)?;
+        // The population (f32) and the noise (f64) of every member, before they are allocated.
+        let needs = (num_dims as u128).saturating_mul(popsize as u128).saturating_mul(12);
+        hetero_core::resources::check_memory(format!("num_dims = {num_dims}, popsize = {popsize}"), needs)
+            .map_err(|e| pyo3::exceptions::PyMemoryError::new_err(e.to_string()))?;
         let centre = match init {
             Some(a) => {
                 let v = a.as_slice()?.to_vec();
