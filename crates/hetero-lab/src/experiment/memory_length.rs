@@ -464,8 +464,7 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     write_atomic(&out.join("results.md"), md.as_bytes())?;
 
     let series_of = |arm: &Arm, label: String, measure: fn(&ResultRow) -> f64| -> Series {
-        let stats: Vec<(f64, (f64, f64))> =
-            lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, measure))).collect();
+        let stats: Vec<(f64, (f64, f64))> = lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, measure))).collect();
         Series {
             name: label,
             points: stats.iter().map(|(l, (m, _))| (*l, *m)).collect(),
