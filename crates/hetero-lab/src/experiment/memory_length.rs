@@ -18,7 +18,8 @@
 //!
 //! A run is reused only when its directory's config.toml equals the job's configuration; a
 //! finished run made with other settings is rerun from scratch, and the progress line says so. Outputs in `out`: results.csv,
-//! results.md, reward_vs_length.{svg,png}, tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
+//! results.md, reward_vs_length.{svg,png}, population_vs_length.{svg,png} (without early stopping),
+//! tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
 //! the neuron-mode runs), tau_by_length.{svg,png}, and runs/ with every run's directory.
 
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
@@ -462,15 +463,15 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     }
     write_atomic(&out.join("results.md"), md.as_bytes())?;
 
-    let series = |arm: &Arm, label: String| -> Series {
-        let stats: Vec<(f64, (f64, f64))> =
-            lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, |r| r.centre_reward))).collect();
+    let series_of = |arm: &Arm, label: String, measure: fn(&ResultRow) -> f64| -> Series {
+        let stats: Vec<(f64, (f64, f64))> = lengths.iter().map(|&l| (l as f64, cell(l, &arm.name, measure))).collect();
         Series {
             name: label,
             points: stats.iter().map(|(l, (m, _))| (*l, *m)).collect(),
             band: Some(stats.iter().map(|(_, (m, s))| (m - s, m + s)).collect()),
         }
     };
+    let series = |arm: &Arm, label: String| series_of(arm, label, |r| r.centre_reward);
     let plot_err = |e: plot::PlotError| TrainError::Config(e.to_string());
     let neuron = arms.iter().find(|a| a.mode == "neuron");
     let weight20 = arms.iter().find(|a| a.mode == "weight" && a.tau_ms == 20.0);
@@ -481,13 +482,27 @@ pub fn write_outputs(opts: &Options, arms: &[Arm], rows: &[ResultRow]) -> Result
     if let Some(a) = weight20 {
         main.push(series(a, "weight mode (homogeneous neurons, τ = 20 ms)".into()));
     }
-    let chart = Chart {
-        title: "bsuite memory_length: centre reward vs memory length",
-        x_label: "memory length L",
-        y_label: "reward",
-        x_scale: Scale::Linear,
+    let observation = match opts.observation {
+        Observation::Bsuite => "bsuite memory_length",
+        Observation::Paper => "Paper A's observation (c_t, t/N)",
     };
+    let title = format!("{observation}: centre reward vs memory length");
+    let chart = Chart { title: &title, x_label: "memory length L", y_label: "reward", x_scale: Scale::Linear };
     plot::line_chart(&out.join("reward_vs_length"), &chart, &main).map_err(plot_err)?;
+    if !opts.early_stop {
+        // Paper A's Figure 2 measure: the last generation's population mean, mean ± std over seeds
+        // (only without early stopping, where every run's last generation is generation G).
+        let mut population = Vec::new();
+        if let Some(a) = neuron {
+            population.push(series_of(a, "neuron mode".into(), |r| r.population_mean));
+        }
+        if let Some(a) = weight20 {
+            population.push(series_of(a, "weight mode, τ = 20 ms".into(), |r| r.population_mean));
+        }
+        let title = format!("{observation}: population mean, last generation");
+        let chart = Chart { title: &title, x_label: "memory length L", y_label: "reward", x_scale: Scale::Linear };
+        plot::line_chart(&out.join("population_vs_length"), &chart, &population).map_err(plot_err)?;
+    }
     let sweep: Vec<Series> = arms
         .iter()
         .map(|a| {
