@@ -9,8 +9,11 @@ venv=$(realpath -m "${HETERO_VENV:-target/python-venv}")
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet . pytest
-[ -x target/release/hetero ] || cargo build --release
-export HETERO_BIN=${HETERO_BIN:-$root/target/release/hetero}
+# The CLI for the bit-identity tests (built if missing; CARGO_TARGET_DIR is honoured).
+target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+[ -x "$target_dir/release/hetero" ] || cargo build --release
+export HETERO_BIN=${HETERO_BIN:-$target_dir/release/hetero}
+[ -x "$HETERO_BIN" ] || { echo "error: HETERO_BIN=$HETERO_BIN is not an executable" >&2; exit 1; }
 "$venv/bin/pytest" -q python/tests
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
