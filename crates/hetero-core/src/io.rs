@@ -42,18 +42,27 @@ fn os(path: &Path, e: impl std::fmt::Display) -> IoError {
     IoError::Os { path: path.display().to_string(), message: e.to_string() }
 }
 
-/// Writes `bytes` to `path` atomically: `<path>.tmp`, fsync, rename.
+/// Writes `bytes` to `path` atomically: `<path>.tmp`, fsync, rename; on failure the temporary
+/// file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
     let tmp: PathBuf = {
         let mut s = path.as_os_str().to_owned();
         s.push(".tmp");
         s.into()
     };
-    let mut f = std::fs::File::create(&tmp).map_err(|e| os(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| os(&tmp, e))?;
-    f.sync_all().map_err(|e| os(&tmp, e))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| os(path, e))
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    // A failed write (a full disk) leaves no temporary file behind.
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(os(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        os(path, e)
+    })
 }
 
 /// An array to save: f32 or f64 values with a shape.

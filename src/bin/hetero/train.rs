@@ -3,7 +3,7 @@
 use crate::checks::{at_least_one, Failure};
 use crate::progress::Progress;
 use hetero::config::{ConfigTree, PRESETS};
-use hetero::engine::{config_stem, new_run_dir, resume_run_dir, Observer};
+use hetero::engine::{claim_new_run_dir, config_stem, new_run_dir, resume_run_dir, Observer};
 use hetero::train::{evaluate_run, train, RunEvaluation};
 use std::path::{Path, PathBuf};
 
@@ -84,10 +84,22 @@ pub(crate) fn train_command(
     let writer = hetero::distributed::is_writer();
     #[cfg(not(feature = "mpi"))]
     let writer = true;
-    let out_dir = match resume_dir {
-        Some(dir) => dir,
-        None => new_run_dir(out.as_deref(), &stem, config.run.seed, writer)?,
+    // A writer claims the directory before it starts (runs started at once each get their own
+    // default name; a second run into one --out is refused); training holds the claim again.
+    let (out_dir, _claim) = match resume_dir {
+        Some(dir) => (dir, None),
+        None if writer => {
+            let (dir, claim) = claim_new_run_dir(out.as_deref(), &stem, config.run.seed, &config.to_toml())?;
+            (dir, Some(claim))
+        }
+        None => (new_run_dir(out.as_deref(), &stem, config.run.seed, false)?, None),
     };
+    if writer && !resume && out_dir.join("config.toml").exists() {
+        eprintln!("note: {} stopped before its first checkpoint; starting it again", out_dir.display());
+    }
+    if writer && resume && !out_dir.join("checkpoint.safetensors").exists() {
+        eprintln!("note: {} stopped before its first checkpoint; continuing from generation 0", out_dir.display());
+    }
     // Non-zero MPI ranks watch nothing and draw nothing.
     let mut progress = Progress::new(config.run.log_every);
     let mut figure = hetero::analysis::fitness_figure::FitnessFigure::new();

@@ -12,7 +12,7 @@ use super::checkpoint::{restore_checkpoint, save_checkpoint, KEPT_PREFIX};
 use super::metrics::{mean_std_min_max, read_metrics, write_csv, MetricsRow};
 use super::observer::{Observer, RunInfo};
 use super::problem::{PopulationScores, Problem};
-use super::run_dir::RunPaths;
+use super::run_dir::{claim_run_dir, RunPaths};
 use super::summary::{summarise, Summary, SummaryFacts};
 use super::TrainError;
 use crate::config::Config;
@@ -86,10 +86,10 @@ pub fn train_problem(
             return Err(TrainError::Config(format!("{reason}: not supported across MPI ranks (run one process)")));
         }
     }
-    if writer {
-        std::fs::create_dir_all(out_dir)
-            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
-    }
+    // The claim is held until this function returns (see `claim_run_dir`).
+    let _claim = if writer { Some(claim_run_dir(out_dir, resume, &config.to_toml())?) } else { None };
+    // A run stopped before its first checkpoint continues from generation 0.
+    let resume = resume && paths.checkpoint.exists();
 
     let mut rows: Vec<MetricsRow> = Vec::new();
     let mut start = 0u64;
