@@ -746,7 +746,7 @@ fn memory_length_reruns_stale_runs_and_runs_paper_a_observation() {
     let second = run_in(&dir, &with(&["--generations", "3", "--out", "ml"]));
     let log = String::from_utf8_lossy(&second.stderr).to_string() + &String::from_utf8_lossy(&second.stdout);
     assert!(second.status.success(), "{log}");
-    assert!(log.contains("rerun"), "{log}");
+    assert!(log.contains("rerun"), "{log}"); // checkpoint_every follows the budget: another configuration
     let csv = std::fs::read_to_string(dir.join("ml/results.csv")).unwrap();
     for row in csv.lines().skip(1) {
         let used: u64 = row.split(',').nth(8).unwrap().parse().unwrap();
@@ -1002,6 +1002,140 @@ fn a_full_disk_leaves_no_temporary_file_and_no_dead_end() {
         train(&dir, &config, out, then);
         assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join(out)), "{out}");
         assert_same_file(&dir.join("straight/params.safetensors"), &dir.join(out).join("params.safetensors"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 4 of issue 17, the issue's commands: the same sweep folder with another budget never
+/// reuses the old per-run results; each job says whether it was reused, continued or rerun, and
+/// results.csv holds each job once. A smaller budget reruns (the old runs went further).
+#[test]
+fn sweeps_never_reuse_a_stale_result() {
+    let dir = scratch("sweep-stale");
+    let base = ["reproduce", "memory-length", "--quick", "--lengths", "10", "--taus", "20", "--out", "X"];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let o = run_in(&dir, &args);
+        let log = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{log}");
+        let csv = std::fs::read_to_string(dir.join("X/results.csv")).unwrap();
+        (log, csv)
+    };
+    let used = |csv: &str| -> Vec<u64> {
+        csv.lines().skip(1).map(|r| r.split(',').nth(8).unwrap().parse().unwrap()).collect()
+    };
+    let (_, first) = run(&["--generations", "2"]);
+    assert!(used(&first).iter().all(|&g| g == 2), "{first}");
+    let (log, same) = run(&["--generations", "2"]);
+    assert_eq!(log.matches("(reused: same configuration)").count(), same.lines().count() - 1, "{log}");
+    assert_eq!(same, first);
+    let (log, more) = run(&["--generations", "3"]);
+    assert!(!log.contains("reused"), "{log}");
+    assert!(used(&more).iter().all(|&g| g == 3), "stale rows: {more}");
+    let (log, fewer) = run(&["--generations", "1"]);
+    assert!(log.contains("(rerun: the stored run had another configuration)") && !log.contains("reused"), "{log}");
+    assert!(used(&fewer).iter().all(|&g| g == 1), "stale rows: {fewer}");
+    let rows: Vec<&str> = fewer.lines().collect();
+    let mut unique = rows.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), rows.len(), "a row twice: {fewer}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 4 of issue 17: a value repeated in a list flag is refused, naming the flag and value.
+#[test]
+fn repeated_list_values_are_refused() {
+    let dir = scratch("repeats");
+    for (args, flag) in [
+        (&["reproduce", "memory-length", "--quick", "--lengths", "3,3"][..], "--lengths 3,3: 3 is given twice"),
+        (&["reproduce", "memory-length", "--quick", "--taus", "20,40,20"][..], "--taus 20,40,20: 20 is given twice"),
+        (&["reproduce", "mnist", "--quick", "--sizes", "160,160"][..], "--sizes 160,160: 160 is given twice"),
+        (&["reproduce", "bp-vs-es", "--quick", "--max-steps", "50,50"][..], "--max-steps 50,50: 50 is given twice"),
+    ] {
+        assert_clean_failure(&dir, args, &[flag]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 5 of issue 17: a config.toml edited after the run started is refused on resume, naming
+/// the changed key; so is a positional preset other than the run's. Nothing is written.
+#[test]
+fn resume_refuses_an_edited_configuration_and_another_preset() {
+    let dir = scratch("resume-fingerprint");
+    let o = run_in(&dir, &["train", "cartpole", "--generations", "3", "--out", "run"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let config = dir.join("run/config.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let metrics = std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap();
+    let edited = original.replacen("center_lr = 0.15", "center_lr = 0.3", 1);
+    assert_ne!(edited, original, "the preset's center_lr moved");
+    std::fs::write(&config, &edited).unwrap();
+    let o = run_in(&dir, &["train", "cartpole", "--out", "run", "--resume", "--generations", "5"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("strategy.pgpe.center_lr: 0.15 → 0.3") && stderr.contains("config.toml"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap(), metrics, "nothing written");
+    std::fs::write(&config, &original).unwrap();
+    let o = run_in(&dir, &["train", "cartpole-weight", "--out", "run", "--resume", "--generations", "5"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("started from `cartpole`, not `cartpole-weight`"), "{stderr}");
+    // The budget and threads may change: the same run continues.
+    let o = run_in(&dir, &["train", "cartpole", "--out", "run", "--resume", "--generations", "5", "--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 11 of issue 17: SIGINT and SIGTERM stop a run at the end of its generation with the
+/// checkpoint written, print where it stopped and the exact command that continues it, and exit
+/// 130 / 143; that command then ends where a straight run ends.
+#[cfg(unix)]
+#[test]
+fn interrupts_say_where_the_run_stopped_and_how_to_continue() {
+    let dir = scratch("interrupt");
+    let config = small_config(&dir, 400);
+    train(&dir, &config, "straight", &["--threads", "1"]);
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let out = format!("sig{signal}");
+        let child = hetero()
+            .current_dir(&dir)
+            .args(["train", config.to_str().unwrap(), "--out", &out, "--threads", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let metrics = dir.join(&out).join("metrics.csv");
+        let start = Instant::now();
+        while std::fs::read_to_string(&metrics).map_or(0, |t| t.lines().count()) < 3
+            && start.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let killed = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{stderr}");
+        let line = stderr.lines().last().unwrap();
+        let (stopped, command) = line.split_once("; continue with: ").expect(line);
+        let generation: u64 = stopped
+            .strip_prefix("interrupted at generation ")
+            .and_then(|r| r.split(';').next())
+            .expect(line)
+            .parse()
+            .unwrap();
+        assert!(stopped.ends_with(&format!("last checkpoint at {generation}")), "{line}");
+        assert!(generation < 400, "the run finished before the signal; make it longer");
+        let (_, meta) = hetero::io::load_arrays(&dir.join(&out).join("checkpoint.safetensors")).unwrap();
+        assert_eq!(meta["generation"], generation.to_string());
+        assert_eq!(command, format!("hetero train {} --out {out} --resume --threads 1", config.display()));
+        let args: Vec<&str> = command.split(' ').skip(1).collect();
+        let o = run_in(&dir, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join(&out)));
+        assert_same_file(&dir.join("straight/params.safetensors"), &dir.join(&out).join("params.safetensors"));
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -73,12 +73,14 @@ pub(crate) fn train_command(
             tree.set(assignment)?;
         }
     }
-    let config = tree.finish().map_err(|e| match (population, e.to_string()) {
+    let mut config = tree.finish().map_err(|e| match (population, e.to_string()) {
         (Some(p), m) if m.starts_with("strategy.population") => {
             Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1)))
         }
         (_, m) => Failure(m),
     })?;
+    // Recorded in the checkpoint: a resume naming another preset or file is refused.
+    config.source = stem.clone();
     // Under MPI only rank 0 writes; the others must not race it over directory checks.
     #[cfg(feature = "mpi")]
     let writer = hetero::distributed::is_writer();
@@ -110,8 +112,25 @@ pub(crate) fn train_command(
             observers.push(&mut figure);
         }
     }
-    train(&config, &out_dir, resume, &mut observers)?;
-    Ok(())
+    if writer {
+        let mut command = vec!["hetero".to_string(), "train".into(), source.to_string(), "--out".into()];
+        command.push(out_dir.display().to_string());
+        command.push("--resume".into());
+        if let Some(g) = generations {
+            command.extend(["--generations".into(), g.to_string()]);
+        }
+        if let Some(t) = threads {
+            command.extend(["--threads".into(), t.to_string()]);
+        }
+        crate::interrupt::watch_run(out_dir.clone(), crate::interrupt::command_line(&command));
+    }
+    match train(&config, &out_dir, resume, &mut observers) {
+        Ok(_) => Ok(()),
+        Err(hetero::train::TrainError::Interrupted { generation }) => {
+            Err(Failure(crate::interrupt::stopped_line(generation)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) fn eval_command(

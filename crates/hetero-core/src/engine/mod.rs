@@ -15,7 +15,7 @@ pub mod run_dir;
 pub mod summary;
 pub mod trainer;
 
-pub use checkpoint::{restore_checkpoint, save_checkpoint, RestoredCheckpoint};
+pub use checkpoint::{check_same_experiment, restore_checkpoint, save_checkpoint, RestoredCheckpoint};
 pub use metrics::{mean_std_min_max, read_metrics, read_run_csv, write_csv, MetricsRow};
 pub use observer::{Observer, ObserverError, Quiet, RunInfo};
 pub use problem::{PopulationScores, Problem, ProblemInfo};

@@ -8,7 +8,7 @@
 //! in [`Problem::end_generation`]. Figures and progress are observers. Every file is written
 //! atomically; `--resume` restarts from the checkpoint and truncates metrics to it.
 
-use super::checkpoint::{restore_checkpoint, save_checkpoint, KEPT_PREFIX};
+use super::checkpoint::{check_same_experiment, restore_checkpoint, save_checkpoint, KEPT_PREFIX};
 use super::metrics::{mean_std_min_max, read_metrics, write_csv, MetricsRow};
 use super::observer::{Observer, RunInfo};
 use super::problem::{PopulationScores, Problem};
@@ -97,6 +97,7 @@ pub fn train_problem(
     let mut kept: Option<Kept> = None;
     if resume {
         let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
+        check_same_experiment(&saved, config, &paths.checkpoint, &paths.config)?;
         (start, wall_before) = (saved.generation, saved.wall_s);
         if config.run.keep_best {
             kept = Kept::restore(&saved.arrays, d)
@@ -195,7 +196,7 @@ pub fn train_problem(
             if let Some(k) = &kept {
                 extra.extend(k.arrays());
             }
-            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra)?;
+            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra, config)?;
             let (arrays, meta) = problem.params_arrays(result_centre);
             save_arrays(&paths.params, &arrays, &meta)?;
         }
