@@ -746,7 +746,7 @@ fn memory_length_reruns_stale_runs_and_runs_paper_a_observation() {
     let second = run_in(&dir, &with(&["--generations", "3", "--out", "ml"]));
     let log = String::from_utf8_lossy(&second.stderr).to_string() + &String::from_utf8_lossy(&second.stdout);
     assert!(second.status.success(), "{log}");
-    assert!(log.contains("rerun"), "{log}");
+    assert!(log.contains("rerun"), "{log}"); // checkpoint_every follows the budget: another configuration
     let csv = std::fs::read_to_string(dir.join("ml/results.csv")).unwrap();
     for row in csv.lines().skip(1) {
         let used: u64 = row.split(',').nth(8).unwrap().parse().unwrap();
@@ -761,5 +761,381 @@ fn memory_length_reruns_stale_runs_and_runs_paper_a_observation() {
     let csv = std::fs::read_to_string(dir.join("paper/results.csv")).unwrap();
     assert!(csv.lines().skip(1).all(|r| r.ends_with(",320")), "{csv}");
     assert!(std::fs::read_to_string(dir.join("paper/results.md")).unwrap().contains("Paper A's"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The config text of a quick run whose only checkpoint is at its end (generation `generations`).
+fn late_checkpoint_config(dir: &Path, generations: u64) -> PathBuf {
+    let path = dir.join("late.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[run]\ngenerations = {generations}\ncheckpoint_every = 100000\nseed = 5\nplots = false\n[env]\nmax_steps = 200\n\
+             eval_episodes = 3\n[network]\nhidden = 16\n[strategy]\npopulation = 32\n"
+        ),
+    )
+    .unwrap();
+    path
+}
+
+/// Files ending in `.tmp` left in `dir`.
+fn temporary_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".tmp") || n.contains(".stale-"))
+        .collect()
+}
+
+/// Point 1 of issue 17: runs started at once into one `--out` leave exactly one whole run (its
+/// config, metrics and params all of the same run); the others exit 2 naming the directory and
+/// the process that holds it (or, when they came after it ended, the run it holds). Repeated.
+#[test]
+fn concurrent_runs_into_one_out_directory_leave_one_whole_run() {
+    let dir = scratch("race-out");
+    let config = small_config(&dir, 6);
+    let seeds = ["1", "2", "3", "4"];
+    for s in seeds {
+        train(&dir, &config, &format!("ref-{s}"), &["--seed", s, "--threads", "1"]);
+    }
+    for round in 0..4 {
+        let out = format!("same-{round}");
+        let children: Vec<_> = seeds
+            .iter()
+            .map(|s| {
+                hetero()
+                    .current_dir(&dir)
+                    .args(["train", config.to_str().unwrap(), "--out", &out, "--seed", s, "--threads", "1"])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let outputs: Vec<Output> = children.into_iter().map(|c| c.wait_with_output().unwrap()).collect();
+        let winners = outputs.iter().filter(|o| o.status.success()).count();
+        assert_eq!(winners, 1, "round {round}: {winners} runs succeeded");
+        for o in outputs.iter().filter(|o| !o.status.success()) {
+            let stderr = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            assert!(stderr.contains(&out), "{stderr}");
+            assert!(
+                stderr.contains("in use by another run (process ") || stderr.contains("already holds a run"),
+                "{stderr}"
+            );
+        }
+        let run = dir.join(&out);
+        let text = std::fs::read_to_string(run.join("config.toml")).unwrap();
+        let seed = text.lines().find_map(|l| l.strip_prefix("seed = ")).unwrap().to_string();
+        let reference = dir.join(format!("ref-{seed}"));
+        assert_eq!(metrics_without_timing(&run), metrics_without_timing(&reference), "round {round}");
+        assert_same_file(&run.join("params.safetensors"), &reference.join("params.safetensors"));
+        assert_same_file(&run.join("config.toml"), &reference.join("config.toml"));
+        assert!(!run.join(".hetero.lock").exists(), "the claim is released at the end");
+        assert!(temporary_files(&run).is_empty());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 1 of issue 17: runs started at once under the same default name each get their own
+/// numbered directory, with their own config and params. Repeated.
+#[test]
+fn concurrent_default_named_runs_each_get_their_own_directory() {
+    let dir = scratch("race-default");
+    let config = small_config(&dir, 3);
+    let hidden = ["8", "12", "16", "20"];
+    let rounds = 3;
+    for _ in 0..rounds {
+        let children: Vec<_> = hidden
+            .iter()
+            .map(|h| {
+                hetero()
+                    .current_dir(&dir)
+                    .args([
+                        "train",
+                        config.to_str().unwrap(),
+                        "--threads",
+                        "1",
+                        "--set",
+                        &format!("network.hidden={h}"),
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for c in children {
+            let o = c.wait_with_output().unwrap();
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        }
+    }
+    let mut seen: Vec<usize> = Vec::new();
+    let runs: Vec<PathBuf> = std::fs::read_dir(dir.join("runs")).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(runs.len(), rounds * hidden.len(), "{runs:?}");
+    for run in &runs {
+        let text = std::fs::read_to_string(run.join("config.toml")).unwrap();
+        let h: usize = text.lines().find_map(|l| l.strip_prefix("hidden = ")).unwrap().parse().unwrap();
+        let (arrays, _) = hetero::io::load_arrays(&run.join("params.safetensors")).unwrap();
+        assert_eq!(arrays["hidden.tau_ms"].to_f64().len(), h, "{} mixes two runs", run.display());
+        assert_eq!(metrics_without_timing(run).len(), 4);
+        seen.push(h);
+    }
+    seen.sort_unstable();
+    let mut expected: Vec<usize> = hidden.iter().flat_map(|h| vec![h.parse().unwrap(); rounds]).collect();
+    expected.sort_unstable();
+    assert_eq!(seen, expected);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 1 of issue 17: a directory claimed by a live process is refused, naming the process.
+#[test]
+fn a_directory_claimed_by_a_live_process_is_refused_naming_it() {
+    let dir = scratch("claimed");
+    let config = small_config(&dir, 3);
+    std::fs::create_dir_all(dir.join("held")).unwrap();
+    let me = std::process::id().to_string();
+    std::fs::write(dir.join("held/.hetero.lock"), format!("{me} 0\n")).unwrap();
+    let o = run_in(&dir, &["train", config.to_str().unwrap(), "--out", "held"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("held") && stderr.contains(&format!("process {me}")), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.join("held")).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from(".hetero.lock")], "nothing written");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 2 of issue 17: `--out` refuses a directory holding any one run file, and leaves it as it was.
+#[test]
+fn out_refuses_a_directory_holding_any_run_file() {
+    let dir = scratch("any-file");
+    let config = small_config(&dir, 3);
+    for file in [
+        "config.toml",
+        "metrics.csv",
+        "params.safetensors",
+        "checkpoint.safetensors",
+        "summary.json",
+        "fitness.svg",
+        "fitness.png",
+    ] {
+        let out = dir.join(format!("d-{file}"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join(file), "precious").unwrap();
+        let o = run_in(&dir, &["train", config.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{file}: {stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("already holds a run") && stderr.contains(file), "{stderr}");
+        let left: Vec<_> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from(file)], "{file}: the directory changed");
+        assert_eq!(std::fs::read_to_string(out.join(file)).unwrap(), "precious");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Kills a run of `config` into `out` once metrics.csv has a generation row; asserts it had
+/// not reached its (only) checkpoint.
+fn kill_before_first_checkpoint(dir: &Path, config: &Path, out: &str) {
+    let mut child = hetero()
+        .current_dir(dir)
+        .args(["train", config.to_str().unwrap(), "--out", out])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let metrics = dir.join(out).join("metrics.csv");
+    let start = Instant::now();
+    while std::fs::read_to_string(&metrics).map_or(0, |t| t.lines().count()) < 2
+        && start.elapsed() < Duration::from_secs(60)
+    {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(!dir.join(out).join("checkpoint.safetensors").exists(), "the run reached its checkpoint; make it longer");
+    assert!(dir.join(out).join(".hetero.lock").exists(), "the killed run's claim is left behind");
+}
+
+/// Point 3 of issue 17: a run killed before its first checkpoint is no dead end: `--resume`
+/// continues it from generation 0, and the same command runs it again; either way the result is
+/// the uninterrupted run's (the killed process's claim is taken over).
+#[test]
+fn a_run_killed_before_its_first_checkpoint_resumes_or_reruns() {
+    let dir = scratch("early-kill");
+    let config = late_checkpoint_config(&dir, 400);
+    train(&dir, &config, "straight", &[]);
+    kill_before_first_checkpoint(&dir, &config, "resumed");
+    train(&dir, &config, "resumed", &["--resume"]);
+    kill_before_first_checkpoint(&dir, &config, "rerun");
+    train(&dir, &config, "rerun", &[]);
+    for run in ["resumed", "rerun"] {
+        assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join(run)), "{run}");
+        assert_same_file(&dir.join("straight/params.safetensors"), &dir.join(run).join("params.safetensors"));
+        assert!(!dir.join(run).join(".hetero.lock").exists());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 3 of issue 17: a full disk (a write to /dev/full) stops a run with one line, leaves no
+/// `.tmp` file, and the run can then be resumed or rerun with the same command.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_leaves_no_temporary_file_and_no_dead_end() {
+    let dir = scratch("full-disk");
+    let config = small_config(&dir, 6);
+    train(&dir, &config, "straight", &[]);
+    for (out, file, then) in [
+        ("config", "config.toml.tmp", &[][..]),
+        ("first-checkpoint", "checkpoint.safetensors.tmp", &["--resume"][..]),
+        ("first-checkpoint-rerun", "checkpoint.safetensors.tmp", &[][..]),
+    ] {
+        std::fs::create_dir_all(dir.join(out)).unwrap();
+        std::os::unix::fs::symlink("/dev/full", dir.join(out).join(file)).unwrap();
+        let o = run_in(&dir, &["train", config.to_str().unwrap(), "--out", out]);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("No space left on device") && stderr.contains(file), "{stderr}");
+        assert!(temporary_files(&dir.join(out)).is_empty(), "{out}: {:?}", temporary_files(&dir.join(out)));
+        assert!(!dir.join(out).join(".hetero.lock").exists());
+        train(&dir, &config, out, then);
+        assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join(out)), "{out}");
+        assert_same_file(&dir.join("straight/params.safetensors"), &dir.join(out).join("params.safetensors"));
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 4 of issue 17, the issue's commands: the same sweep folder with another budget never
+/// reuses the old per-run results; each job says whether it was reused, continued or rerun, and
+/// results.csv holds each job once. A smaller budget reruns (the old runs went further).
+#[test]
+fn sweeps_never_reuse_a_stale_result() {
+    let dir = scratch("sweep-stale");
+    let base = ["reproduce", "memory-length", "--quick", "--lengths", "10", "--taus", "20", "--out", "X"];
+    let run = |extra: &[&str]| {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let o = run_in(&dir, &args);
+        let log = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success(), "{log}");
+        let csv = std::fs::read_to_string(dir.join("X/results.csv")).unwrap();
+        (log, csv)
+    };
+    let used = |csv: &str| -> Vec<u64> {
+        csv.lines().skip(1).map(|r| r.split(',').nth(8).unwrap().parse().unwrap()).collect()
+    };
+    let (_, first) = run(&["--generations", "2"]);
+    assert!(used(&first).iter().all(|&g| g == 2), "{first}");
+    let (log, same) = run(&["--generations", "2"]);
+    assert_eq!(log.matches("(reused: same configuration)").count(), same.lines().count() - 1, "{log}");
+    assert_eq!(same, first);
+    let (log, more) = run(&["--generations", "3"]);
+    assert!(!log.contains("reused"), "{log}");
+    assert!(used(&more).iter().all(|&g| g == 3), "stale rows: {more}");
+    let (log, fewer) = run(&["--generations", "1"]);
+    assert!(log.contains("(rerun: the stored run had another configuration)") && !log.contains("reused"), "{log}");
+    assert!(used(&fewer).iter().all(|&g| g == 1), "stale rows: {fewer}");
+    let rows: Vec<&str> = fewer.lines().collect();
+    let mut unique = rows.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), rows.len(), "a row twice: {fewer}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 4 of issue 17: a value repeated in a list flag is refused, naming the flag and value.
+#[test]
+fn repeated_list_values_are_refused() {
+    let dir = scratch("repeats");
+    for (args, flag) in [
+        (&["reproduce", "memory-length", "--quick", "--lengths", "3,3"][..], "--lengths 3,3: 3 is given twice"),
+        (&["reproduce", "memory-length", "--quick", "--taus", "20,40,20"][..], "--taus 20,40,20: 20 is given twice"),
+        (&["reproduce", "mnist", "--quick", "--sizes", "160,160"][..], "--sizes 160,160: 160 is given twice"),
+        (&["reproduce", "bp-vs-es", "--quick", "--max-steps", "50,50"][..], "--max-steps 50,50: 50 is given twice"),
+    ] {
+        assert_clean_failure(&dir, args, &[flag]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 5 of issue 17: a config.toml edited after the run started is refused on resume, naming
+/// the changed key; so is a positional preset other than the run's. Nothing is written.
+#[test]
+fn resume_refuses_an_edited_configuration_and_another_preset() {
+    let dir = scratch("resume-fingerprint");
+    let o = run_in(&dir, &["train", "cartpole", "--generations", "3", "--out", "run"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let config = dir.join("run/config.toml");
+    let original = std::fs::read_to_string(&config).unwrap();
+    let metrics = std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap();
+    let edited = original.replacen("center_lr = 0.15", "center_lr = 0.3", 1);
+    assert_ne!(edited, original, "the preset's center_lr moved");
+    std::fs::write(&config, &edited).unwrap();
+    let o = run_in(&dir, &["train", "cartpole", "--out", "run", "--resume", "--generations", "5"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("strategy.pgpe.center_lr: 0.15 → 0.3") && stderr.contains("config.toml"), "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.join("run/metrics.csv")).unwrap(), metrics, "nothing written");
+    std::fs::write(&config, &original).unwrap();
+    let o = run_in(&dir, &["train", "cartpole-weight", "--out", "run", "--resume", "--generations", "5"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("started from `cartpole`, not `cartpole-weight`"), "{stderr}");
+    // The budget and threads may change: the same run continues.
+    let o = run_in(&dir, &["train", "cartpole", "--out", "run", "--resume", "--generations", "5", "--threads", "1"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Point 11 of issue 17: SIGINT and SIGTERM stop a run at the end of its generation with the
+/// checkpoint written, print where it stopped and the exact command that continues it, and exit
+/// 130 / 143; that command then ends where a straight run ends.
+#[cfg(unix)]
+#[test]
+fn interrupts_say_where_the_run_stopped_and_how_to_continue() {
+    let dir = scratch("interrupt");
+    let config = small_config(&dir, 400);
+    train(&dir, &config, "straight", &["--threads", "1"]);
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let out = format!("sig{signal}");
+        let child = hetero()
+            .current_dir(&dir)
+            .args(["train", config.to_str().unwrap(), "--out", &out, "--threads", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let metrics = dir.join(&out).join("metrics.csv");
+        let start = Instant::now();
+        while std::fs::read_to_string(&metrics).map_or(0, |t| t.lines().count()) < 3
+            && start.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let killed = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(killed.success());
+        let o = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(code), "{stderr}");
+        let line = stderr.lines().last().unwrap();
+        let (stopped, command) = line.split_once("; continue with: ").expect(line);
+        let generation: u64 = stopped
+            .strip_prefix("interrupted at generation ")
+            .and_then(|r| r.split(';').next())
+            .expect(line)
+            .parse()
+            .unwrap();
+        assert!(stopped.ends_with(&format!("last checkpoint at {generation}")), "{line}");
+        assert!(generation < 400, "the run finished before the signal; make it longer");
+        let (_, meta) = hetero::io::load_arrays(&dir.join(&out).join("checkpoint.safetensors")).unwrap();
+        assert_eq!(meta["generation"], generation.to_string());
+        assert_eq!(command, format!("hetero train {} --out {out} --resume --threads 1", config.display()));
+        let args: Vec<&str> = command.split(' ').skip(1).collect();
+        let o = run_in(&dir, &args);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(metrics_without_timing(&dir.join("straight")), metrics_without_timing(&dir.join(&out)));
+        assert_same_file(&dir.join("straight/params.safetensors"), &dir.join(&out).join("params.safetensors"));
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }

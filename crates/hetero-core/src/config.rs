@@ -122,6 +122,50 @@ pub struct Config {
     pub strategy: StrategyConfig,
     /// `[data]`: the classification task, used when `env.name` is a dataset.
     pub data: DataConfig,
+    /// What the run was started from (a preset name or a config file's stem), when the caller
+    /// knows it: not part of config.toml, recorded in the checkpoint so that a resume naming
+    /// another preset is refused. Empty: unknown (no check).
+    #[serde(skip)]
+    pub source: String,
+}
+
+/// Keys a resumed run may change (`--generations`, `--threads`, and how it reports); every other
+/// key must equal the checkpoint's configuration.
+pub const RESUMABLE_KEYS: &[&str] = &["run.generations", "run.threads", "run.log_every", "run.plots"];
+
+/// The keys whose values differ between two config.toml texts, as `key: before → after`
+/// (`(none)` for a key only one of them has), leaving out [`RESUMABLE_KEYS`]. Texts that do
+/// not parse differ at `(the whole file)`.
+pub fn changed_keys(before: &str, after: &str) -> Vec<String> {
+    fn flatten(prefix: &str, value: &toml::Value, out: &mut std::collections::BTreeMap<String, String>) {
+        match value {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                    flatten(&key, v, out);
+                }
+            }
+            other => {
+                out.insert(prefix.to_string(), other.to_string());
+            }
+        }
+    }
+    let parse = |text: &str| text.parse::<toml::Table>().map(toml::Value::Table);
+    let (Ok(a), Ok(b)) = (parse(before), parse(after)) else {
+        return vec!["(the whole file)".into()];
+    };
+    let (mut fa, mut fb) = (Default::default(), Default::default());
+    flatten("", &a, &mut fa);
+    flatten("", &b, &mut fb);
+    let keys: std::collections::BTreeSet<&String> = fa.keys().chain(fb.keys()).collect();
+    let none = "(none)".to_string();
+    keys.into_iter()
+        .filter(|k| !RESUMABLE_KEYS.contains(&k.as_str()))
+        .filter_map(|k| {
+            let (x, y) = (fa.get(k).unwrap_or(&none), fb.get(k).unwrap_or(&none));
+            (x != y).then(|| format!("{k}: {x} → {y}"))
+        })
+        .collect()
 }
 
 /// The built-in presets: (name, TOML text).

@@ -42,18 +42,27 @@ fn os(path: &Path, e: impl std::fmt::Display) -> IoError {
     IoError::Os { path: path.display().to_string(), message: e.to_string() }
 }
 
-/// Writes `bytes` to `path` atomically: `<path>.tmp`, fsync, rename.
+/// Writes `bytes` to `path` atomically: `<path>.tmp`, fsync, rename; on failure the temporary
+/// file is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IoError> {
     let tmp: PathBuf = {
         let mut s = path.as_os_str().to_owned();
         s.push(".tmp");
         s.into()
     };
-    let mut f = std::fs::File::create(&tmp).map_err(|e| os(&tmp, e))?;
-    f.write_all(bytes).map_err(|e| os(&tmp, e))?;
-    f.sync_all().map_err(|e| os(&tmp, e))?;
-    drop(f);
-    std::fs::rename(&tmp, path).map_err(|e| os(path, e))
+    let written = std::fs::File::create(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    // A failed write (a full disk) leaves no temporary file behind.
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(os(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        os(path, e)
+    })
 }
 
 /// An array to save: f32 or f64 values with a shape.
@@ -134,15 +143,21 @@ pub type Metadata = HashMap<String, String>;
 /// Loads every array and the metadata of a safetensors file (f32 and f64 arrays only).
 pub fn load_arrays(path: &Path) -> Result<(Arrays, Metadata), IoError> {
     let bytes = std::fs::read(path).map_err(|e| os(path, e))?;
-    let fmt = |m: String| IoError::Format { path: path.display().to_string(), message: m };
-    let (_, meta) = SafeTensors::read_metadata(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
+    parse_arrays(&bytes, &path.display().to_string())
+}
+
+/// Parses the bytes of a safetensors file (as [`load_arrays`]); `name` is used in errors only.
+/// Malformed bytes are an [`IoError::Format`], never a panic (fuzzed: `fuzz/`).
+pub fn parse_arrays(bytes: &[u8], name: &str) -> Result<(Arrays, Metadata), IoError> {
+    let fmt = |m: String| IoError::Format { path: name.to_string(), message: m };
+    let (_, meta) = SafeTensors::read_metadata(bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
     let raw = meta.metadata().clone().unwrap_or_default();
     let metadata: Metadata = match raw.get(METADATA_KEY) {
         Some(json) => serde_json::from_str(json)
             .map_err(|e| fmt(format!("metadata `{METADATA_KEY}` is not a JSON object of strings ({e})")))?,
         None => raw,
     };
-    let st = SafeTensors::deserialize(&bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
+    let st = SafeTensors::deserialize(bytes).map_err(|e| fmt(format!("not a safetensors file ({e})")))?;
     let mut out = HashMap::new();
     for (name, view) in st.tensors() {
         let shape = view.shape().to_vec();

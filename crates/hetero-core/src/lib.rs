@@ -17,6 +17,8 @@ pub mod data;
 pub mod distributed;
 pub mod engine;
 pub mod env;
+#[doc(hidden)]
+pub mod fuzz_targets;
 pub mod gradient;
 pub mod invalid;
 pub mod io;

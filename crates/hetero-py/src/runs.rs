@@ -10,7 +10,7 @@
 use crate::errors;
 use hetero_classify::train::train as train_config;
 use hetero_core::config::{Config, ConfigTree, PRESETS};
-use hetero_core::engine::{config_stem, new_run_dir, resume_run_dir, MetricsRow, Observer, TrainError};
+use hetero_core::engine::{claim_new_run_dir, config_stem, resume_run_dir, MetricsRow, Observer, TrainError};
 use hetero_core::io::{load_arrays as read_arrays, Array};
 use numpy::{PyArray1, PyArrayMethods};
 use pyo3::prelude::*;
@@ -66,8 +66,9 @@ fn train(
     progress: Option<Py<PyAny>>,
 ) -> PyResult<String> {
     let (tree, stem) = load_config(source.as_deref(), toml_text.as_deref(), &overrides)?;
-    let config: Config = tree.finish().map_err(errors::config)?;
-    let dir = if resume {
+    let mut config: Config = tree.finish().map_err(errors::config)?;
+    config.source = stem.clone();
+    if resume {
         let dir = resume_run_dir(out.as_deref(), &stem, config.run.seed).map_err(|e| errors::train(e.into()))?;
         let saved = ConfigTree::load(&dir.join("config.toml").display().to_string()).map_err(errors::config)?;
         let mut saved = saved;
@@ -79,12 +80,17 @@ fn train(
             }
             saved.set(o).map_err(errors::config)?;
         }
-        let saved = saved.finish().map_err(errors::config)?;
+        let mut saved = saved.finish().map_err(errors::config)?;
+        saved.source = stem;
         return run_in_worker(py, saved, dir, true, progress);
-    } else {
-        new_run_dir(out.as_deref(), &stem, config.run.seed, true).map_err(|e| errors::train(e.into()))?
-    };
-    run_in_worker(py, config, dir, false, progress)
+    }
+    // Claimed before training starts: runs started at once get their own default names, and a
+    // second run into one `out` is refused (FileExistsError naming the process holding it).
+    let (dir, claim) = claim_new_run_dir(out.as_deref(), &stem, config.run.seed, &config.to_toml())
+        .map_err(|e| errors::train(e.into()))?;
+    let trained = run_in_worker(py, config, dir, false, progress);
+    drop(claim);
+    trained
 }
 
 fn run_in_worker(

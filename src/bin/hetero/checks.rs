@@ -40,10 +40,23 @@ pub(crate) fn locomotion_envs(env: &str) -> Result<Vec<String>, Failure> {
     }
 }
 
-/// `values` if non-empty and each is at least 1, else the error naming `flag`.
+/// `values` if non-empty, each at least 1 and none repeated, else the error naming `flag`.
 pub(crate) fn all_at_least_one(flag: &str, values: Vec<usize>) -> Result<Vec<usize>, Failure> {
     if values.is_empty() || values.contains(&0) {
         return Err(Failure(format!("{flag} {values:?}: every value must be at least 1")));
     }
+    no_repeats(flag, &values)?;
     Ok(values)
+}
+
+/// An error naming `flag` when a value of its list is given twice (a study would run that job
+/// twice and count it twice).
+pub(crate) fn no_repeats<T: PartialEq + std::fmt::Display>(flag: &str, values: &[T]) -> Result<(), Failure> {
+    for (i, v) in values.iter().enumerate() {
+        if values[..i].contains(v) {
+            let list = values.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(",");
+            return Err(Failure(format!("{flag} {list}: {v} is given twice; give each value once")));
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,7 @@ mod args;
 mod bench;
 mod checks;
 mod env;
+mod interrupt;
 mod progress;
 mod reproduce;
 mod tasks;
@@ -54,8 +55,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    interrupt::install();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(m)) if interrupt::received().is_some() => {
+            hetero::io::report_line(&m.replace('\n', " "));
+            ExitCode::from(interrupt::exit_code(interrupt::received().unwrap_or(2)))
+        }
         Err(Failure(m)) => {
             hetero::io::report_line(&format!("error: {}", m.replace('\n', " ")));
             ExitCode::from(2)

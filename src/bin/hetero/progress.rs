@@ -22,6 +22,7 @@ impl Progress {
 impl Observer for Progress {
     fn on_start(&mut self, info: &RunInfo) {
         self.total = info.generations;
+        crate::interrupt::finished_generation(info.start_generation);
         println!(
             "training {} generations into {} ({} parameters searched, {} as Paper A counts; {} threads)",
             info.generations - info.start_generation,
@@ -44,6 +45,7 @@ impl Observer for Progress {
     }
 
     fn on_generation(&mut self, row: &MetricsRow) {
+        crate::interrupt::finished_generation(row.generation);
         let msg = format!(
             "mean {:.1} max {:.1} centre {:.1} | {:.0} episodes/s",
             row.fitness_mean, row.fitness_max, row.centre_fitness, row.episodes_per_s
@@ -59,6 +61,11 @@ impl Observer for Progress {
                 }
             }
         }
+    }
+
+    /// A SIGINT or SIGTERM stops the run at the end of this generation (see `interrupt`).
+    fn stop_requested(&self) -> bool {
+        crate::interrupt::stop_requested()
     }
 
     fn on_finish(&mut self, s: &Summary) -> Result<(), ObserverError> {

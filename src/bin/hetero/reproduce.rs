@@ -1,7 +1,7 @@
 //! `hetero reproduce`: the papers' experiments, each one library call with its options.
 
 use crate::args::Reproduce;
-use crate::checks::{all_at_least_one, at_least_one, locomotion_envs, override_at_least_one, Failure};
+use crate::checks::{all_at_least_one, at_least_one, locomotion_envs, no_repeats, override_at_least_one, Failure};
 use std::path::Path;
 
 /// `hetero reproduce <experiment>`.
@@ -135,6 +135,7 @@ pub(crate) fn reproduce(command: Reproduce) -> Result<(), Failure> {
                 if let Some(bad) = t.iter().find(|&&t| too_small(t)) {
                     return Err(Failure(format!("--taus {bad}: τ must be at least Δt = 5 ms")));
                 }
+                no_repeats("--taus", &t)?;
                 opts.taus_ms = t;
             }
             run_reproduction(common.threads, &opts.out, "reward_vs_length.png, tau_sweep.png", || {

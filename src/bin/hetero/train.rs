@@ -3,7 +3,7 @@
 use crate::checks::{at_least_one, Failure};
 use crate::progress::Progress;
 use hetero::config::{ConfigTree, PRESETS};
-use hetero::engine::{config_stem, new_run_dir, resume_run_dir, Observer};
+use hetero::engine::{claim_new_run_dir, config_stem, new_run_dir, resume_run_dir, Observer};
 use hetero::train::{evaluate_run, train, RunEvaluation};
 use std::path::{Path, PathBuf};
 
@@ -73,21 +73,35 @@ pub(crate) fn train_command(
             tree.set(assignment)?;
         }
     }
-    let config = tree.finish().map_err(|e| match (population, e.to_string()) {
+    let mut config = tree.finish().map_err(|e| match (population, e.to_string()) {
         (Some(p), m) if m.starts_with("strategy.population") => {
             Failure(format!("--population {p}: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1)))
         }
         (_, m) => Failure(m),
     })?;
+    // Recorded in the checkpoint: a resume naming another preset or file is refused.
+    config.source = stem.clone();
     // Under MPI only rank 0 writes; the others must not race it over directory checks.
     #[cfg(feature = "mpi")]
     let writer = hetero::distributed::is_writer();
     #[cfg(not(feature = "mpi"))]
     let writer = true;
-    let out_dir = match resume_dir {
-        Some(dir) => dir,
-        None => new_run_dir(out.as_deref(), &stem, config.run.seed, writer)?,
+    // A writer claims the directory before it starts (runs started at once each get their own
+    // default name; a second run into one --out is refused); training holds the claim again.
+    let (out_dir, _claim) = match resume_dir {
+        Some(dir) => (dir, None),
+        None if writer => {
+            let (dir, claim) = claim_new_run_dir(out.as_deref(), &stem, config.run.seed, &config.to_toml())?;
+            (dir, Some(claim))
+        }
+        None => (new_run_dir(out.as_deref(), &stem, config.run.seed, false)?, None),
     };
+    if writer && !resume && out_dir.join("config.toml").exists() {
+        eprintln!("note: {} stopped before its first checkpoint; starting it again", out_dir.display());
+    }
+    if writer && resume && !out_dir.join("checkpoint.safetensors").exists() {
+        eprintln!("note: {} stopped before its first checkpoint; continuing from generation 0", out_dir.display());
+    }
     // Non-zero MPI ranks watch nothing and draw nothing.
     let mut progress = Progress::new(config.run.log_every);
     let mut figure = hetero::analysis::fitness_figure::FitnessFigure::new();
@@ -98,8 +112,25 @@ pub(crate) fn train_command(
             observers.push(&mut figure);
         }
     }
-    train(&config, &out_dir, resume, &mut observers)?;
-    Ok(())
+    if writer {
+        let mut command = vec!["hetero".to_string(), "train".into(), source.to_string(), "--out".into()];
+        command.push(out_dir.display().to_string());
+        command.push("--resume".into());
+        if let Some(g) = generations {
+            command.extend(["--generations".into(), g.to_string()]);
+        }
+        if let Some(t) = threads {
+            command.extend(["--threads".into(), t.to_string()]);
+        }
+        crate::interrupt::watch_run(out_dir.clone(), crate::interrupt::command_line(&command));
+    }
+    match train(&config, &out_dir, resume, &mut observers) {
+        Ok(_) => Ok(()),
+        Err(hetero::train::TrainError::Interrupted { generation }) => {
+            Err(Failure(crate::interrupt::stopped_line(generation)))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub(crate) fn eval_command(

@@ -15,11 +15,14 @@ pub mod run_dir;
 pub mod summary;
 pub mod trainer;
 
-pub use checkpoint::{restore_checkpoint, save_checkpoint, RestoredCheckpoint};
+pub use checkpoint::{check_same_experiment, restore_checkpoint, save_checkpoint, RestoredCheckpoint};
 pub use metrics::{mean_std_min_max, read_metrics, read_run_csv, write_csv, MetricsRow};
 pub use observer::{Observer, ObserverError, Quiet, RunInfo};
 pub use problem::{PopulationScores, Problem, ProblemInfo};
-pub use run_dir::{config_stem, default_run_dir, new_run_dir, resume_run_dir, RunDirError, RunPaths};
+pub use run_dir::{
+    claim_new_run_dir, claim_run_dir, config_stem, default_run_dir, first_run_file, new_run_dir, resume_run_dir,
+    RunClaim, RunDirError, RunPaths,
+};
 pub use summary::{summarise, Summary, SummaryFacts};
 pub use trainer::{in_pool, train_problem, writes_files};
 

@@ -8,11 +8,11 @@
 //! in [`Problem::end_generation`]. Figures and progress are observers. Every file is written
 //! atomically; `--resume` restarts from the checkpoint and truncates metrics to it.
 
-use super::checkpoint::{restore_checkpoint, save_checkpoint, KEPT_PREFIX};
+use super::checkpoint::{check_same_experiment, restore_checkpoint, save_checkpoint, KEPT_PREFIX};
 use super::metrics::{mean_std_min_max, read_metrics, write_csv, MetricsRow};
 use super::observer::{Observer, RunInfo};
 use super::problem::{PopulationScores, Problem};
-use super::run_dir::RunPaths;
+use super::run_dir::{claim_run_dir, RunPaths};
 use super::summary::{summarise, Summary, SummaryFacts};
 use super::TrainError;
 use crate::config::Config;
@@ -86,10 +86,10 @@ pub fn train_problem(
             return Err(TrainError::Config(format!("{reason}: not supported across MPI ranks (run one process)")));
         }
     }
-    if writer {
-        std::fs::create_dir_all(out_dir)
-            .map_err(|e| IoError::Os { path: out_dir.display().to_string(), message: e.to_string() })?;
-    }
+    // The claim is held until this function returns (see `claim_run_dir`).
+    let _claim = if writer { Some(claim_run_dir(out_dir, resume, &config.to_toml())?) } else { None };
+    // A run stopped before its first checkpoint continues from generation 0.
+    let resume = resume && paths.checkpoint.exists();
 
     let mut rows: Vec<MetricsRow> = Vec::new();
     let mut start = 0u64;
@@ -97,6 +97,7 @@ pub fn train_problem(
     let mut kept: Option<Kept> = None;
     if resume {
         let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
+        check_same_experiment(&saved, config, &paths.checkpoint, &paths.config)?;
         (start, wall_before) = (saved.generation, saved.wall_s);
         if config.run.keep_best {
             kept = Kept::restore(&saved.arrays, d)
@@ -195,7 +196,7 @@ pub fn train_problem(
             if let Some(k) = &kept {
                 extra.extend(k.arrays());
             }
-            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra)?;
+            save_checkpoint(&paths.checkpoint, strategy.as_ref(), g + 1, wall_s, extra, config)?;
             let (arrays, meta) = problem.params_arrays(result_centre);
             save_arrays(&paths.params, &arrays, &meta)?;
         }

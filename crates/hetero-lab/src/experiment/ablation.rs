@@ -14,6 +14,7 @@
 //! shapley.csv, shapley.md, shapley.{svg,png}, tau/ (`hetero analyze tau` on the
 //! all-four-properties runs of each task), and runs/ with every run's directory.
 
+use super::job::{finish_job, job_key, start_job, JobOrigin, JobStart};
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale};
 use crate::analysis::shapley::shapley_values;
@@ -175,24 +176,23 @@ fn job_dir(out: &Path, env: &str, mask: usize, seed: u64) -> PathBuf {
     out.join("runs").join(format!("{env}-m{mask:02}-{}-s{seed}", label(mask).replace('τ', "tau").replace('+', "_")))
 }
 
-/// Runs (or continues) one job; `result.json` marks it done.
-fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRow, TrainError> {
+/// Runs (or continues, or reuses) one job ([`super::job`]).
+fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<(ResultRow, JobOrigin), TrainError> {
     let dir = job_dir(&opts.out, env, mask, seed);
-    let result_path = dir.join("result.json");
-    if let Ok(row) = std::fs::read_to_string(&result_path)
-        .map_err(|_| ())
-        .and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ()))
-    {
-        return Ok(row);
-    }
     let config = job_config(opts, env, mask, seed)?;
+    // The empty coalition is only evaluated: its key is the configuration it is evaluated with.
+    let key = job_key(&config.to_toml(), &[("final_episodes", opts.final_episodes.to_string())]);
+    let trained = (mask != 0).then_some(&config);
+    let (resume, origin) = match start_job::<ResultRow>(&dir, trained, &key)? {
+        JobStart::Reused(row) => return Ok((row, JobOrigin::Reused)),
+        JobStart::Train { resume, origin } => (resume, origin),
+    };
     let started = std::time::Instant::now();
     // (final centre returns, parameters, population mean and std, generations, wall time)
     let (returns, parameters, population_mean, population_std, generations, wall_s) = if mask == 0 {
         let returns = evaluate_config(&config, None, None, opts.final_episodes, seed)?;
         (returns, 0, f64::NAN, f64::NAN, 0, started.elapsed().as_secs_f64())
     } else {
-        let resume = RunPaths::new(&dir).checkpoint.exists();
         let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
         let norm = if writes_files() {
             load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a))
@@ -222,12 +222,8 @@ fn run_job(opts: &Options, env: &str, mask: usize, seed: u64) -> Result<ResultRo
         generations,
         wall_s,
     };
-    if writes_files() {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
-        write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
-    }
-    Ok(row)
+    finish_job(&dir, &key, &row)?;
+    Ok((row, origin))
 }
 
 /// Fails (before anything is written) if a task cannot be built, e.g. without feature `mujoco`.
@@ -262,10 +258,15 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     }
     let progress = JobProgress::new(jobs.len(), "ablation");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(env, mask, seed)| {
-        let row = run_job(opts, env, *mask, *seed)?;
+        let (row, origin) = run_job(opts, env, *mask, *seed)?;
         progress.finished(&format!(
-            "{env} {} seed {seed}: centre {:.1}, population {:.1} ± {:.1} ({:.0} s)",
-            row.coalition, row.centre_reward, row.population_mean, row.population_std, row.wall_s
+            "{env} {} seed {seed}: centre {:.1}, population {:.1} ± {:.1} ({:.0} s){}",
+            row.coalition,
+            row.centre_reward,
+            row.population_mean,
+            row.population_std,
+            row.wall_s,
+            origin.note()
         ));
         Ok(row)
     })

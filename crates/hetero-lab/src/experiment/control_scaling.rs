@@ -9,6 +9,7 @@
 //! seeds per task and mode), and runs/.
 
 use super::ablation::evaluate_config;
+use super::job::{finish_job, job_key, start_job, JobOrigin, JobStart};
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use hetero_classify::train::train_in_current_pool;
@@ -137,17 +138,14 @@ fn job_dir(out: &Path, env: &str, mode: &str, p: usize, seed: u64) -> PathBuf {
     out.join("runs").join(format!("{env}-{mode}-p{p}-s{seed}"))
 }
 
-fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result<ResultRow, TrainError> {
+fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result<(ResultRow, JobOrigin), TrainError> {
     let dir = job_dir(&opts.out, env, mode, p, seed);
-    let result_path = dir.join("result.json");
-    if let Ok(row) = std::fs::read_to_string(&result_path)
-        .map_err(|_| ())
-        .and_then(|t| serde_json::from_str::<ResultRow>(&t).map_err(|_| ()))
-    {
-        return Ok(row);
-    }
     let config = job_config(opts, env, mode, p, seed)?;
-    let resume = RunPaths::new(&dir).checkpoint.exists();
+    let key = job_key(&config.to_toml(), &[("final_episodes", opts.final_episodes.to_string())]);
+    let (resume, origin) = match start_job::<ResultRow>(&dir, Some(&config), &key)? {
+        JobStart::Reused(row) => return Ok((row, JobOrigin::Reused)),
+        JobStart::Train { resume, origin } => (resume, origin),
+    };
     let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
     let norm = if writes_files() {
         load_arrays(&RunPaths::new(&dir).params).ok().and_then(|(a, _)| load_obs_norm(&a))
@@ -166,12 +164,8 @@ fn run_job(opts: &Options, env: &str, mode: &str, p: usize, seed: u64) -> Result
         population_mean: summary.last_fitness_mean,
         population_std: summary.last_fitness_std,
     };
-    if writes_files() {
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
-        write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
-    }
-    Ok(row)
+    finish_job(&dir, &key, &row)?;
+    Ok((row, origin))
 }
 
 /// Runs the sweep on the current rayon pool and writes every output; returns the rows.
@@ -193,8 +187,8 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     }
     let progress = JobProgress::new(jobs.len(), "control-scaling");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(env, mode, p, seed)| {
-        let row = run_job(opts, env, mode, *p, *seed)?;
-        progress.finished(&format!("{env} {mode} P={p} seed {seed}: centre {:.1}", row.centre_reward));
+        let (row, origin) = run_job(opts, env, mode, *p, *seed)?;
+        progress.finished(&format!("{env} {mode} P={p} seed {seed}: centre {:.1}{}", row.centre_reward, origin.note()));
         Ok(row)
     })
     .into_iter()

@@ -16,12 +16,14 @@
 //! last generation's population mean ± std (Paper A's measure) is taken at the same point in every
 //! run, beside the final centre's reward (ours).
 //!
-//! A run is reused only when its directory's config.toml equals the job's configuration; a
-//! finished run made with other settings is rerun from scratch, and the progress line says so. Outputs in `out`: results.csv,
+//! A run is reused only when its configuration and evaluation settings equal the job's, continued
+//! when only its budget grew, and otherwise rerun from scratch; the progress line says which
+//! ([`super::job`]). Outputs in `out`: results.csv,
 //! results.md, reward_vs_length.{svg,png}, population_vs_length.{svg,png} (without early stopping),
 //! tau_sweep.{svg,png}, `tau_L<L>.{svg,png}` (learned τ of
 //! the neuron-mode runs), tau_by_length.{svg,png}, and runs/ with every run's directory.
 
+use super::job::{finish_job, job_key, start_job, JobOrigin, JobStart};
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use hetero_classify::train::train_in_current_pool;
@@ -248,43 +250,15 @@ fn job_dir(out: &Path, length: usize, arm: &Arm, seed: u64) -> PathBuf {
     out.join("runs").join(format!("L{length:02}-{}-s{seed}", arm.name))
 }
 
-/// How a job's row was obtained.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum JobOrigin {
-    /// Trained now (from scratch or continued from its checkpoint).
-    Trained,
-    /// A finished run with the same configuration.
-    Reused,
-    /// A run with another configuration was found and replaced.
-    Replaced,
-}
-
-/// Runs (or continues) one job and returns its row; `result.json` marks it done. A directory made
-/// with another configuration (say a smaller `--generations`) is cleared and the job rerun.
+/// Runs (or continues, or reuses) one job and returns its row ([`super::job`]).
 fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<(ResultRow, JobOrigin), TrainError> {
     let dir = job_dir(&opts.out, length, arm, seed);
-    let result_path = dir.join("result.json");
     let config = sweep_job_config(length, arm, seed, &opts.run_settings())?;
-    let paths = RunPaths::new(&dir);
-    let mut origin = JobOrigin::Trained;
-    match std::fs::read_to_string(&paths.config) {
-        Ok(stored) if stored == config.to_toml() => {
-            if let Ok(text) = std::fs::read_to_string(&result_path) {
-                if let Ok(row) = serde_json::from_str::<ResultRow>(&text) {
-                    return Ok((row, JobOrigin::Reused));
-                }
-            }
-        }
-        Ok(_) if writes_files() => {
-            std::fs::remove_dir_all(&dir).map_err(|e| hetero_core::io::IoError::Os {
-                path: dir.display().to_string(),
-                message: e.to_string(),
-            })?;
-            origin = JobOrigin::Replaced;
-        }
-        _ => {}
-    }
-    let resume = paths.checkpoint.exists() && origin != JobOrigin::Replaced;
+    let key = job_key(&config.to_toml(), &[("final_episodes", opts.final_episodes.to_string())]);
+    let (resume, origin) = match start_job::<ResultRow>(&dir, Some(&config), &key)? {
+        JobStart::Reused(row) => return Ok((row, JobOrigin::Reused)),
+        JobStart::Train { resume, origin } => (resume, origin),
+    };
     let summary = train_in_current_pool(&config, &dir, resume, &mut [&mut Quiet])?;
     let env = MemoryChain::new(length, 1, config.env.max_steps).with_observation(opts.observation);
     let model = env_model(&config, &env);
@@ -303,9 +277,7 @@ fn run_job(opts: &Options, length: usize, arm: &Arm, seed: u64) -> Result<(Resul
         first_solved_generation: summary.first_solved_generation,
         parameters: summary.parameter_count,
     };
-    if writes_files() {
-        write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
-    }
+    finish_job(&dir, &key, &row)?;
     Ok((row, origin))
 }
 
@@ -332,11 +304,7 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let progress = JobProgress::new(jobs.len(), "memory-length");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |(l, arm, seed)| {
         let (row, origin) = run_job(opts, *l, arm, *seed)?;
-        let note = match origin {
-            JobOrigin::Trained => "",
-            JobOrigin::Reused => " (reused: same configuration)",
-            JobOrigin::Replaced => " (rerun: the stored run had another configuration)",
-        };
+        let note = origin.note();
         progress.finished(&format!(
             "L={l} {} seed {seed}: centre {:.3} after {} generations{note}",
             arm.name, row.centre_reward, row.generations_used

@@ -12,13 +12,14 @@
 //! smallest size, seed 0), `silent_<dataset>.{svg,png}` (fraction of silent hidden neurons per
 //! evaluation), and runs/ with every run's directory.
 
+use super::job::{finish_job, job_key, start_job, JobOrigin, JobStart};
 use super::{mean_std, run_jobs, writes_files, JobProgress, Quiet};
 use crate::analysis::plot::{self, Chart, Scale, Series};
 use hetero_classify::{read_accuracy, read_rates, AccuracyRow, ImageProblem, RateHistory};
 use hetero_core::config::{Config, ConfigTree};
 use hetero_core::data::{Dataset, DatasetName};
 use hetero_core::engine::train_problem;
-use hetero_core::engine::{RunPaths, TrainError};
+use hetero_core::engine::TrainError;
 use hetero_core::io::write_atomic;
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -146,9 +147,8 @@ fn job_dir(out: &Path, dataset: DatasetName, size: usize, arm: &str, seed: u64) 
     out.join("runs").join(format!("{dataset}-{arm}-{size}-s{seed}"))
 }
 
-/// Runs (or continues) one job and returns its row; `result.json` marks it done at its number
-/// of generations (asking for more continues the run from its checkpoint, bit-identical to a
-/// straight run).
+/// Runs (or continues, or reuses) one job and returns its row ([`super::job`]): asking for more
+/// generations continues the run from its checkpoint, bit-identical to a straight run.
 fn run_job(
     opts: &Options,
     data: &Dataset,
@@ -156,21 +156,21 @@ fn run_job(
     size: usize,
     arm: &str,
     seed: u64,
-) -> Result<ResultRow, TrainError> {
+) -> Result<(ResultRow, JobOrigin), TrainError> {
     let dir = job_dir(&opts.out, dataset, size, arm, seed);
-    let result_path = dir.join("result.json");
-    if let Ok(text) = std::fs::read_to_string(&result_path) {
-        if let Ok(row) = serde_json::from_str::<ResultRow>(&text) {
-            if row.generations == opts.generations {
-                return Ok(row);
-            }
-        }
-    }
     let mut config = job_config(opts, dataset, size, arm, seed)?;
     // The presets' batch of 1024 images, or the whole training set when it has fewer (a small
     // test dataset); the run's config.toml records the size used.
     config.data.batch_size = config.data.batch_size.min(data.train_len() - config.data.validation);
-    let resume = RunPaths::new(&dir).checkpoint.exists();
+    // The test set is part of the result: the same folder with other files is another job.
+    let key = job_key(
+        &config.to_toml(),
+        &[("train_images", data.train_len().to_string()), ("test_images", data.test_len().to_string())],
+    );
+    let (resume, origin) = match start_job::<ResultRow>(&dir, Some(&config), &key)? {
+        JobStart::Reused(row) => return Ok((row, JobOrigin::Reused)),
+        JobStart::Train { resume, origin } => (resume, origin),
+    };
     let mut problem = ImageProblem::new(&config, data)?;
     let summary = train_problem(&config, &mut problem, &dir, resume, &mut [&mut Quiet])?;
     let row = ResultRow {
@@ -184,10 +184,8 @@ fn run_job(
         generations: summary.generations,
         wall_s: summary.wall_s,
     };
-    if writes_files() {
-        write_atomic(&result_path, serde_json::to_string_pretty(&row).expect("row serialises").as_bytes())?;
-    }
-    Ok(row)
+    finish_job(&dir, &key, &row)?;
+    Ok((row, origin))
 }
 
 /// Runs the whole study on the current rayon pool and writes every output; returns the rows.
@@ -224,12 +222,13 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let progress = JobProgress::new(jobs.len(), "mnist");
     let rows: Result<Vec<ResultRow>, TrainError> = run_jobs(&jobs, |&(d, size, arm, seed)| {
         let dataset = opts.datasets[d];
-        let row = run_job(opts, &data[d], dataset, size, arm, seed)?;
+        let (row, origin) = run_job(opts, &data[d], dataset, size, arm, seed)?;
         progress.finished(&format!(
-            "{dataset} {arm} {size} seed {seed}: test accuracy {:.2} % after {} generations ({:.0} s)",
+            "{dataset} {arm} {size} seed {seed}: test accuracy {:.2} % after {} generations ({:.0} s){}",
             100.0 * row.test_accuracy,
             row.generations,
-            row.wall_s
+            row.wall_s,
+            origin.note()
         ));
         Ok(row)
     })

@@ -1,11 +1,13 @@
 //! Reproductions of the papers' experiments. Each composes library pieces (configs, the trainer,
 //! analysis) and holds no equations. Runs are jobs executed in parallel on one rayon pool; a job
-//! whose `result.json` exists is skipped, so an interrupted reproduction continues where it stopped.
+//! is reused only when everything its result depends on matches ([`job`]), so an interrupted
+//! reproduction continues where it stopped and a changed one never reuses a stale result.
 
 pub mod ablation;
 pub mod bp_vs_es;
 pub mod control_scaling;
 pub mod intrinsic;
+pub mod job;
 pub mod memory_length;
 pub mod mnist;
 

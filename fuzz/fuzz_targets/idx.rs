@@ -1,0 +1,3 @@
+//! Fuzz target: hetero_core::fuzz_targets::idx (see that module for what it checks).
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| hetero_core::fuzz_targets::idx(data));
