@@ -21,7 +21,7 @@ class Env:
     else ``("discrete", n)`` / ``("box", shape)`` tuples.
     """
 
-    def __init__(self, name: str, **params: Any):
+    def __init__(self, name: str, **params: Any) -> None:
         pairs = [(k, "true" if v is True else "false" if v is False else str(v)) for k, v in params.items()]
         self._env = _hetero.Env(name, pairs)
         self._pairs = pairs

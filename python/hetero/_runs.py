@@ -14,6 +14,8 @@ import numpy as np
 from . import _hetero
 
 if TYPE_CHECKING:
+    import pandas
+
     from ._envs import Env
     from ._snn import FeedForwardSNN
 
@@ -51,7 +53,7 @@ def _source(config: str | os.PathLike | Mapping[str, Any]) -> tuple[str | None, 
 class _Progress:
     """A progress bar: tqdm (terminals and notebooks) when installed, else one updated line."""
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int, enabled: bool) -> None:
         self.enabled = enabled
         self.bar = None
         self.total = total
@@ -141,7 +143,7 @@ class Run:
     params.safetensors), ``summary`` (dict from summary.json).
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         if not (self.path / "config.toml").is_file():
             raise FileNotFoundError(f"{self.path}: not a run directory (no config.toml)")
@@ -167,7 +169,7 @@ class Run:
             out[name] = np.array([r[i] for r in body], dtype=dtype)
         return out
 
-    def metrics_frame(self):
+    def metrics_frame(self) -> "pandas.DataFrame":
         """metrics.csv as a pandas DataFrame (needs pandas)."""
         import pandas as pd
 

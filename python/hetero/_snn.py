@@ -90,7 +90,7 @@ class FeedForwardSNN:
         output_neurons: bool = False,
         scale: Mapping[str, float] | None = None,
         **neuron_defaults: float,
-    ):
+    ) -> None:
         sizes = [_count("inputs", inputs), _count("hidden", hidden), _count("outputs", outputs)]
         seed = _count("seed", seed, 0)
         if isinstance(properties, str):
@@ -266,7 +266,7 @@ class Population:
     rounded to float32, as the environments produce float32).
     """
 
-    def __init__(self, native: Any, network: FeedForwardSNN):
+    def __init__(self, native: Any, network: FeedForwardSNN) -> None:
         self._pop = native
         self.network = network
         """The :class:`FeedForwardSNN` the members belong to."""
