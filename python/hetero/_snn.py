@@ -297,7 +297,8 @@ class Population:
         ``[T, popsize, envs, outputs]``; the same as ``T`` calls of :meth:`step`. With
         ``record=True`` a dict of ``output`` (those potentials), ``hidden_v`` (hidden membrane
         potentials after each step, float32) and ``spikes`` (hidden spikes, bool), each
-        ``[T, popsize, envs, …]``: membrane traces and rasters for analysis."""
+        ``[T, popsize, envs, …]``: membrane traces and rasters for analysis. Ctrl-C raises
+        ``KeyboardInterrupt`` within about 50 ms, the state left after the last whole step."""
         self._need_reset()
         x = _real_array(obs, "obs", ("T", self.popsize, self.envs, self.network.inputs))
         out, recorded = self._pop.run(x, bool(record))

@@ -395,3 +395,22 @@ def test_env_reset_options_pick_a_runs_episode():
     with pytest.raises(ValueError, match="options\\['generation'\\]"):
         env.reset(options={"generation": -1})
     assert env.discrete and hetero.make_env("memory_chain").discrete
+
+
+def test_ctrl_c_during_a_long_run_raises_keyboard_interrupt_quickly():
+    import os
+    import signal
+    import threading
+
+    net = hetero.FeedForwardSNN(4, 2048, 2)
+    sim = net.population(np.stack([net.initial_genome()] * 16))
+    sim.reset(1)
+    obs = np.ones((50_000, 16, 1, 4), np.float32)  # seconds of steps (5·10⁹ multiply-adds)
+    timer = threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sim.run(obs)
+    finally:
+        timer.cancel()
+    assert 0 < sim.steps < 50_000  # stopped early, the state after the last whole step

@@ -448,6 +448,7 @@ impl Population {
 
     /// `obs` (T × popsize × envs × inputs) through T steps in one call; returns the output
     /// potentials of every step, and with `record` the hidden potentials and spikes of every step.
+    /// Ctrl-C raises `KeyboardInterrupt` within about 50 ms, the state after the last whole step.
     #[pyo3(signature = (obs, record=false))]
     fn run<'py>(
         &mut self,
@@ -471,20 +472,29 @@ impl Population {
         let x = obs.as_slice()?;
         self.check_finite(x, "obs", Some(t))?;
         let lanes = self.lanes();
-        let (out, hidden, spikes) = py.detach(|| {
-            let mut out = Vec::with_capacity(t * lanes * s.outputs);
-            let mut hidden = Vec::with_capacity(if record { t * lanes * s.hidden } else { 0 });
-            let mut spikes: Vec<bool> = Vec::with_capacity(hidden.capacity());
-            for step in 0..t {
-                self.advance(&x[step * lanes * s.inputs..][..lanes * s.inputs]);
-                out.extend_from_slice(&self.v_out);
-                if record {
-                    hidden.extend_from_slice(&self.v_hidden);
-                    spikes.extend(self.spikes.iter().map(|&v| v != 0.0));
+        let mut out = Vec::with_capacity(t * lanes * s.outputs);
+        let mut hidden = Vec::with_capacity(if record { t * lanes * s.hidden } else { 0 });
+        let mut spikes: Vec<bool> = Vec::with_capacity(hidden.capacity());
+        // Steps run with the GIL released, in slices of about 50 ms between which Ctrl-C is
+        // checked: KeyboardInterrupt then leaves the state after the last whole step.
+        let mut step = 0;
+        while step < t {
+            step = py.detach(|| {
+                let started = std::time::Instant::now();
+                let mut step = step;
+                while step < t && started.elapsed() < std::time::Duration::from_millis(50) {
+                    self.advance(&x[step * lanes * s.inputs..][..lanes * s.inputs]);
+                    out.extend_from_slice(&self.v_out);
+                    if record {
+                        hidden.extend_from_slice(&self.v_hidden);
+                        spikes.extend(self.spikes.iter().map(|&v| v != 0.0));
+                    }
+                    step += 1;
                 }
-            }
-            (out, hidden, spikes)
-        });
+                step
+            });
+            py.check_signals()?;
+        }
         let (m, e) = (self.params.members(), self.envs);
         let out = PyArray1::from_vec(py, out).reshape([t, m, e, s.outputs])?.into_any();
         let recorded = if record {
