@@ -414,3 +414,17 @@ def test_ctrl_c_during_a_long_run_raises_keyboard_interrupt_quickly():
     finally:
         timer.cancel()
     assert 0 < sim.steps < 50_000  # stopped early, the state after the last whole step
+
+
+def test_a_large_population_steps_in_parallel_and_still_equals_the_rollout():
+    # 64 members × 8 environments × hidden 512: about 1.8·10⁶ multiply-adds a step, above the
+    # size from which lanes are stepped on the thread pool (smaller steps run on one thread).
+    net = hetero.FeedForwardSNN(4, 512, 2, seed=6)
+    genomes = hetero.PGPE(net.num_params, popsize=64, sigma_init=0.3, seed=2, init=net.initial_genome()).ask()
+    rust_returns, rust_steps = net.rollout(genomes, hetero.make_env("cartpole", max_steps=40), 8, seed=3)
+    envs = [[hetero.make_env("cartpole", max_steps=40) for _ in range(8)] for _ in range(64)]
+    first = [[env.reset(seed=3, options={"episode": k})[0] for k, env in enumerate(row)] for row in envs]
+    sim = net.population(genomes)
+    sim.reset(8)
+    returns, steps, _ = play(sim, envs, first)
+    assert np.array_equal(returns, rust_returns) and np.array_equal(steps, rust_steps)

@@ -292,6 +292,46 @@ pub struct Population {
     steps: u64,
 }
 
+/// Multiply-adds per step below which a step runs on the calling thread (about 0.5 ms).
+const PARALLEL_WORK: usize = 1 << 20;
+
+/// One lane's step: normalise the observation (when `norm`), project it through `w_in`, then
+/// [`network_step`]; adds the hidden spikes to the lane's per-neuron `counts`.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn step_lane(
+    params: &PopulationParams,
+    norm: Option<&ObsNormalizer>,
+    member: usize,
+    obs: &[f32],
+    sc: &mut Scratch,
+    v_hidden: &mut [f32],
+    v_out: &mut [f32],
+    spikes: &mut [f32],
+    counts: &mut [u64],
+) {
+    let s = params.shape;
+    let net = params.member(member);
+    sc.obs.copy_from_slice(obs);
+    if let Some(n) = norm {
+        n.normalize(&mut sc.obs);
+    }
+    project_rows(&sc.obs, s.inputs, net.w_in, s.hidden, &mut sc.current_hidden);
+    network_step(
+        &net,
+        params.output_spiking,
+        &sc.current_hidden,
+        v_hidden,
+        spikes,
+        &mut sc.current_out,
+        v_out,
+        &mut sc.out_spikes,
+    );
+    for (c, &x) in counts.iter_mut().zip(spikes.iter()) {
+        *c += (x != 0.0) as u64;
+    }
+}
+
 /// Hidden potentials and spikes of every step of [`Population::run`] (T × popsize × envs × hidden).
 type Traces<'py> = (Bound<'py, PyAny>, Bound<'py, PyAny>);
 
@@ -325,48 +365,43 @@ impl Population {
         self.counts[lane * s.hidden..][..s.hidden].fill(0);
     }
 
-    /// One step of every lane on `obs` (lanes × inputs, finite).
+    /// One step of every lane on `obs` (lanes × inputs, finite): on the calling thread when the
+    /// step is small (waking the pool's threads then costs more than it saves, most of all when
+    /// Python runs between steps), else lanes in parallel on the rayon pool. Either way each lane
+    /// gets the same operations, so results do not depend on the path.
     fn advance(&mut self, obs: &[f32]) {
         let s = self.params.shape;
         let (n_in, n_hid, n_out) = (s.inputs, s.hidden, s.outputs);
         let (params, norm, envs) = (&self.params, self.norm.as_ref(), self.envs);
-        let spiking = params.output_spiking;
-        self.v_hidden
-            .par_chunks_mut(n_hid)
-            .zip(self.v_out.par_chunks_mut(n_out))
-            .zip(self.spikes.par_chunks_mut(n_hid))
-            .zip(self.counts.par_chunks_mut(n_hid))
-            .enumerate()
-            .with_min_len(16)
-            .for_each_init(
-                || Scratch {
-                    obs: vec![0.0; n_in],
-                    current_hidden: vec![0.0; n_hid],
-                    current_out: vec![0.0; n_out],
-                    out_spikes: vec![0.0; n_out],
-                },
-                |sc, (lane, (((v_hidden, v_out), spikes), counts))| {
-                    let net = params.member(lane / envs);
-                    sc.obs.copy_from_slice(&obs[lane * n_in..][..n_in]);
-                    if let Some(n) = norm {
-                        n.normalize(&mut sc.obs);
-                    }
-                    project_rows(&sc.obs, n_in, net.w_in, n_hid, &mut sc.current_hidden);
-                    network_step(
-                        &net,
-                        spiking,
-                        &sc.current_hidden,
-                        v_hidden,
-                        spikes,
-                        &mut sc.current_out,
-                        v_out,
-                        &mut sc.out_spikes,
-                    );
-                    for (c, &x) in counts.iter_mut().zip(spikes.iter()) {
-                        *c += (x != 0.0) as u64;
-                    }
-                },
-            );
+        let scratch = || Scratch {
+            obs: vec![0.0; n_in],
+            current_hidden: vec![0.0; n_hid],
+            current_out: vec![0.0; n_out],
+            out_spikes: vec![0.0; n_out],
+        };
+        let lane_step = |sc: &mut Scratch, (lane, (((v_hidden, v_out), spikes), counts))| {
+            step_lane(params, norm, lane / envs, &obs[lane * n_in..][..n_in], sc, v_hidden, v_out, spikes, counts)
+        };
+        let work = self.lanes() * (n_in * n_hid + n_hid * n_out + n_hid);
+        if work < PARALLEL_WORK || rayon::current_num_threads() == 1 {
+            let mut sc = scratch();
+            self.v_hidden
+                .chunks_mut(n_hid)
+                .zip(self.v_out.chunks_mut(n_out))
+                .zip(self.spikes.chunks_mut(n_hid))
+                .zip(self.counts.chunks_mut(n_hid))
+                .enumerate()
+                .for_each(|lane| lane_step(&mut sc, lane));
+        } else {
+            self.v_hidden
+                .par_chunks_mut(n_hid)
+                .zip(self.v_out.par_chunks_mut(n_out))
+                .zip(self.spikes.par_chunks_mut(n_hid))
+                .zip(self.counts.par_chunks_mut(n_hid))
+                .enumerate()
+                .with_min_len(16)
+                .for_each_init(scratch, lane_step);
+        }
         self.steps += 1;
     }
 
