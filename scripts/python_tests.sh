@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Python package's tests: a fresh virtual environment, `pip install .` (maturin builds the
 # native module with cargo), pytest, then the examples at a tiny budget. pytest compares against
-# the CLI binary for bit-identity: HETERO_BIN, else target/release/hetero (built here if missing).
+# the CLI binary for bit-identity: HETERO_BIN, else $CARGO_TARGET_DIR (default target)/release/hetero
+# (built here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -9,8 +10,9 @@ venv=$(realpath -m "${HETERO_VENV:-target/python-venv}")
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
 "$venv/bin/pip" install --quiet . pytest
-[ -x target/release/hetero ] || cargo build --release
-export HETERO_BIN=${HETERO_BIN:-$root/target/release/hetero}
+target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+[ -x "$target/release/hetero" ] || cargo build --release
+export HETERO_BIN=${HETERO_BIN:-$target/release/hetero}
 "$venv/bin/pytest" -q python/tests
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -113,12 +113,17 @@ def play(sim, envs, first_obs, discrete=True):
     return returns, steps, spikes
 
 
-def test_a_python_loop_of_step_equals_the_runs_evaluation(tmp_path):
+@pytest.mark.parametrize("normalize", [False, True])
+def test_a_python_loop_of_step_equals_the_runs_evaluation(tmp_path, normalize):
     run = hetero.train(
         "cartpole", out=tmp_path / "r", seed=2, generations=3, population=16,
-        overrides={"network.hidden": 16, "env.max_steps": 200}, progress=False,
+        overrides={"network.hidden": 16, "env.max_steps": 200, "env.normalize_obs": normalize}, progress=False,
     )
     net, genome = run.network(), run.params["genome"]
+    # With env.normalize_obs the run's statistics come with its network.
+    assert (net.obs_norm is not None) == normalize
+    if normalize:
+        assert net.obs_norm["steps"] > 0 and net.obs_norm["mean"].shape == (4,)
     rust = run.evaluate(5, seed=9)  # what `hetero eval --episodes 5 --seed 9` runs
     assert rust.dtype == np.float64 and rust.shape == (5,)
     envs = [[run.make_env() for _ in range(5)]]
