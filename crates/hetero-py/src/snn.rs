@@ -158,7 +158,7 @@ impl Network {
         obs_norm: Option<NormParts>,
     ) -> PyResult<Population> {
         let members = genomes.shape()[0];
-        let g = genomes.as_slice()?;
+        let g = &genomes.as_slice()?.to_vec(); // copied: used with the GIL released
         self.check_genomes(g, members)?;
         let norm = self.normalizer(obs_norm)?;
         let (layout, network, fixed) = (&self.model.layout, &self.config.network, &self.model.fixed);
@@ -196,7 +196,7 @@ impl Network {
             return Err(PyValueError::new_err("episodes = 0: must be at least 1"));
         }
         let members = genomes.shape()[0];
-        let g = genomes.as_slice()?;
+        let g = &genomes.as_slice()?.to_vec(); // copied: used with the GIL released
         self.check_genomes(g, members)?;
         let norm = self.normalizer(obs_norm)?;
         let env_config = envs::env_config(env_name, &env_settings)?;
@@ -475,9 +475,10 @@ impl Population {
         if obs.shape() != expected {
             return Err(PyValueError::new_err(format!("obs: expected shape {expected:?}, got {:?}", obs.shape())));
         }
-        let x = obs.as_slice()?;
-        self.check_finite(x, "obs", None)?;
-        py.detach(|| self.advance(x));
+        // Copied: the GIL is released while stepping, and Python may write the array meanwhile.
+        let x = obs.as_slice()?.to_vec();
+        self.check_finite(&x, "obs", None)?;
+        py.detach(|| self.advance(&x));
         self.array3(py, &self.v_out, s.outputs)
     }
 
@@ -504,8 +505,9 @@ impl Population {
                 obs.shape()
             )));
         }
-        let x = obs.as_slice()?;
-        self.check_finite(x, "obs", Some(t))?;
+        // Copied: the GIL is released while stepping, and Python may write the array meanwhile.
+        let x = obs.as_slice()?.to_vec();
+        self.check_finite(&x, "obs", Some(t))?;
         let lanes = self.lanes();
         let mut out = Vec::with_capacity(t * lanes * s.outputs);
         let mut hidden = Vec::with_capacity(if record { t * lanes * s.hidden } else { 0 });
