@@ -87,7 +87,7 @@ class Env:
         ``("discrete", n)`` or ``("box", (n,))``."""
         kind, n = self._env.action_space
         try:
-            from gymnasium import spaces
+            from gymnasium import spaces  # type: ignore[import-not-found]
 
             if kind == "discrete":
                 return spaces.Discrete(n)
@@ -100,7 +100,7 @@ class Env:
         """``gymnasium.spaces.Box(-inf, inf, (size,))``; without gymnasium ``("box", (size,))``."""
         shape = (self._env.observation_size,)
         try:
-            from gymnasium import spaces
+            from gymnasium import spaces  # type: ignore[import-not-found]
 
             return spaces.Box(-np.inf, np.inf, shape=shape, dtype=np.float32)
         except ImportError:

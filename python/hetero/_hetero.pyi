@@ -5,10 +5,28 @@
 # the module exports has an entry here.
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, final
 
 import numpy as np
 import numpy.typing as npt
+
+# The native module's own __all__: every export in registration order. Reservoir entries
+# (issue 18 part 4) go in a section of their own below `snn` and into this list.
+__all__ = [
+    "__version__",
+    "train",
+    "load_arrays",
+    "resolve_config",
+    "dict_to_toml",
+    "presets",
+    "Strategy",
+    "Env",
+    "Network",
+    "Population",
+    "decode_actions",
+    "evaluate_run",
+    "_panic_for_test",
+]
 
 __version__: str
 
@@ -42,18 +60,19 @@ def presets() -> list[tuple[str, str]]:
 # strategies (strategies.rs): evolution strategies with the ask/tell seam (maximisation)
 # ---------------------------------------------------------------------------------------------
 
+@final
 class Strategy:
     """One strategy (pgpe | open_es | snes), its generation counter and the last ask."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         num_dims: int,
         popsize: int,
         settings: list[tuple[str, str]],
         seed: int,
         init: npt.NDArray[np.float32] | None,
-    ) -> None: ...
+    ) -> Strategy: ...
     def ask(self) -> npt.NDArray[np.float32]:
         """The population of this generation, [popsize, num_dims]."""
     def tell(self, fitness: npt.NDArray[np.float64]) -> None:
@@ -79,10 +98,11 @@ class Strategy:
 # envs (envs.rs): the built-in environments, Gymnasium style
 # ---------------------------------------------------------------------------------------------
 
+@final
 class Env:
     """A built-in environment and the state of its current episode."""
 
-    def __init__(self, name: str, settings: list[tuple[str, str]]) -> None: ...
+    def __new__(cls, name: str, settings: list[tuple[str, str]]) -> Env: ...
     def reset(self, seed: int | None = None, episode: tuple[str, int, int] | None = None) -> npt.NDArray[np.float32]:
         """Starts an episode; `episode` = (stream, generation, index) picks a run's episode."""
     def step(self, action: int | npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], float, bool, bool]:
@@ -105,16 +125,17 @@ class Env:
 
 _ObsNorm = tuple[float, list[float], list[float]]  # (steps, mean, var), EvoJAX's ObsNormalizer
 
+@final
 class Network:
     """A configured feed-forward network (`network.*`, `genome.*`, `run.seed`)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         source: str | None,
         settings: list[tuple[str, str]],
         inputs: int | None,
         outputs: int | None,
-    ) -> None: ...
+    ) -> Network: ...
     @property
     def num_params(self) -> int: ...
     @property
@@ -146,6 +167,7 @@ class Network:
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int64]]:
         """The rollout engine: (returns, steps), each popsize × episodes."""
 
+@final
 class Population:
     """A population of networks on `envs` environments each; state kept between steps."""
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import _hetero
 
 if TYPE_CHECKING:
-    import pandas
+    import pandas  # type: ignore[import-untyped]
 
     from ._envs import Env
     from ._snn import FeedForwardSNN
@@ -59,7 +59,7 @@ class _Progress:
         self.total = total
         if enabled:
             try:
-                from tqdm.auto import tqdm
+                from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
                 self.bar = tqdm(total=total, unit="gen")
             except ImportError:

@@ -39,7 +39,7 @@ def _real_array(value: Any, name: str, shape: tuple[int | str, ...], dtype: type
     return np.ascontiguousarray(a, dtype=dtype)
 
 
-def _norm_parts(obs_norm: Mapping[str, Any] | None) -> tuple[float, np.ndarray, np.ndarray] | None:
+def _norm_parts(obs_norm: Mapping[str, Any] | None) -> tuple[float, list[float], list[float]] | None:
     if obs_norm is None:
         return None
     try:
@@ -202,8 +202,7 @@ class FeedForwardSNN:
         Call :meth:`Population.reset` before the first step.
         """
         g = _real_array(genomes, "genomes", ("popsize", self.num_params))
-        norm = self.obs_norm if isinstance(obs_norm, str) and obs_norm == "run" else obs_norm
-        return Population(self._net.population(g, _norm_parts(norm)), self)
+        return Population(self._net.population(g, _norm_parts(self._pick_norm(obs_norm))), self)
 
     def rollout(
         self,
@@ -232,9 +231,17 @@ class FeedForwardSNN:
         generation = _count("generation", generation, 0)
         if stream not in _STREAMS:
             raise ValueError(f"stream = {stream!r}: expected one of {', '.join(map(repr, _STREAMS))}")
-        norm = self.obs_norm if isinstance(obs_norm, str) and obs_norm == "run" else obs_norm
         name, pairs = env._config()
-        return self._net.rollout(g, name, pairs, episodes, seed, stream, generation, _norm_parts(norm))
+        norm = _norm_parts(self._pick_norm(obs_norm))
+        return self._net.rollout(g, name, pairs, episodes, seed, stream, generation, norm)
+
+    def _pick_norm(self, obs_norm: Mapping[str, Any] | None | str) -> Mapping[str, Any] | None:
+        """``"run"``: the network's own statistics; else the statistics given (or None)."""
+        if isinstance(obs_norm, str):
+            if obs_norm != "run":
+                raise ValueError(f"obs_norm = {obs_norm!r}: expected \"run\", None or a dict of steps, mean, var")
+            return self.obs_norm
+        return obs_norm
 
     def __repr__(self) -> str:
         return (

@@ -371,6 +371,8 @@ def test_bad_settings_raise_naming_the_key():
         net.population(g, obs_norm={"steps": 1.0, "mean": [0.0], "var": [1.0]})
     with pytest.raises(TypeError, match="obs_norm"):
         net.population(g, obs_norm={"mean": [0.0] * 4})
+    with pytest.raises(ValueError, match="obs_norm = 'none'"):
+        net.population(g, obs_norm="none")
 
 
 def test_run_evaluate_checks_its_arguments(tmp_path):

@@ -101,3 +101,21 @@ def test_help_of_a_strategy_is_useful():
     text = inspect.getdoc(hetero.PGPE)
     assert "maximised" in text and "clipup" in text
     assert "reset" in inspect.getdoc(hetero.Population) or "step" in inspect.getdoc(hetero.Population)
+
+
+def test_stubtest_and_mypy_agree_with_the_runtime(tmp_path):
+    """When mypy is installed: stubtest finds the stubs consistent with the native module, and
+    the package type-checks."""
+    pytest.importorskip("mypy")
+    import subprocess
+    import sys
+
+    import os
+
+    env = {**os.environ, "MYPY_CACHE_DIR": str(tmp_path / "mypy-cache")}
+    stubtest = subprocess.run(
+        [sys.executable, "-m", "mypy.stubtest", "hetero._hetero"], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
+    assert stubtest.returncode == 0, stubtest.stdout + stubtest.stderr
+    mypy = subprocess.run([sys.executable, "-m", "mypy", str(PACKAGE)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
