@@ -3,7 +3,7 @@
 (a) training: ``hetero.train("cartpole")`` in a fresh ``python -c`` process against
     ``hetero train cartpole`` on the CLI, the same seed and settings, whole-process wall time
     (interpreter start, import, training, files) over ``--runs`` runs each, interleaved; the two
-    runs' params are checked bit-identical;
+    runs' params are checked bit-identical; (a0) the same for one generation (the fixed cost);
 (b) stepping: a Python loop of ``sim.step`` + ``decode_actions`` + ``env.step`` on native
     environments (``hetero.make_env``) against the Rust rollout engine (``net.rollout``) on the
     same population and episodes (the preset's network, a PGPE population around the centre (a) trained); the returns are
@@ -103,6 +103,8 @@ def main() -> None:
     args = ap.parse_args()
     threads = os.cpu_count()
     print(f"hetero {hetero.__version__}, {threads} cores, load average {os.getloadavg()[0]:.1f} at start", file=sys.stderr)
+    t0 = training(args.hetero_bin, args.runs, 1)  # the fixed cost: start-up, one generation, files
+    t0.pop("centre")
     t = training(args.hetero_bin, args.runs, args.generations)
     s = stepping(args.repeats, np.array(t.pop("centre"), np.float32))
     cli, py = statistics.median(t["cli_s"]), statistics.median(t["python_s"])
@@ -110,6 +112,11 @@ def main() -> None:
     budget = "100 generations" if args.generations is None else f"{args.generations} generations"
     print("| what | CLI / Rust | Python | Python ÷ Rust |")
     print("|---|---|---|---|")
+    cli0, py0 = statistics.median(t0["cli_s"]), statistics.median(t0["python_s"])
+    print(
+        f"| (a0) `train cartpole`, seed 0, 1 generation, whole process, median of {args.runs} "
+        f"| {cli0:.2f} s | {py0:.2f} s | {py0 / cli0:.1f} |"
+    )
     print(
         f"| (a) `train cartpole`, seed 0, {budget}, whole process, median of {args.runs} "
         f"| {cli:.2f} s | {py:.2f} s | {py / cli:.2f} |"
@@ -121,12 +128,13 @@ def main() -> None:
     )
     print(
         f"| (b') of which inside `sim.step` (network only; the rest is Python's per-environment loop) "
-        f"| | {statistics.median(s['in_step_s']) * 1e3:.0f} ms | |"
+        f"| | {statistics.median(s['in_step_s']) * 1e3:.0f} ms | {statistics.median(s['in_step_s']) / rust:.1f} |"
     )
-    print(f"params bit-identical: {t['params_identical']}; returns equal: True", file=sys.stderr)
+    same = t["params_identical"] and t0["params_identical"]
+    print(f"params bit-identical: {same}; returns equal: True", file=sys.stderr)
     print(f"load average {os.getloadavg()[0]:.1f} at end", file=sys.stderr)
     if args.json:
-        Path(args.json).write_text(json.dumps({"training": t, "stepping": s}, indent=1))
+        Path(args.json).write_text(json.dumps({"startup": t0, "training": t, "stepping": s}, indent=1))
 
 
 if __name__ == "__main__":
