@@ -6,8 +6,9 @@
 //! operation: optional observation normalisation ([`ObsNormalizer::normalize`]), the input
 //! projection [`project_rows`], then [`network_step`] (hidden LIF, output currents, output
 //! layer). The engine's own tests pin its slot kernels to exactly these functions, so a Python
-//! loop over `step` reproduces a rollout bit for bit. Steps run with the GIL released, lanes in
-//! parallel on the rayon pool; a lane's values never depend on the others.
+//! loop over `step` reproduces a rollout bit for bit. Steps run with the GIL released; large
+//! ones spread their lanes over the rayon pool, small ones stay on the calling thread (see
+//! [`PARALLEL_WORK`]). A lane's values never depend on the others or on the path.
 
 use crate::{envs, errors};
 use hetero_classify::train::{evaluate_run as evaluate_run_dir, RunEvaluation};
