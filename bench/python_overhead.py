@@ -6,8 +6,8 @@
     runs' params are checked bit-identical; (a0) the same for one generation (the fixed cost);
 (b) stepping: a Python loop of ``sim.step`` + ``decode_actions`` + ``env.step`` on native
     environments (``hetero.make_env``) against the Rust rollout engine (``net.rollout``) on the
-    same population and episodes (the preset's network, a PGPE population around the centre (a) trained); the returns are
-    checked equal. Member-steps per second for both.
+    same population and episodes (the preset's network, a PGPE population around the centre (a)
+    trained); the returns are checked equal. Member-steps per second for both.
 
     python bench/python_overhead.py [--runs 3] [--generations N] [--hetero-bin target/release/hetero]
 
@@ -90,7 +90,13 @@ def stepping(repeats: int, centre: np.ndarray) -> dict:
         py_s.append(time.perf_counter() - t0)
         in_step_s.append(in_step)
     assert np.array_equal(py_returns, returns[:, 0]), "the Python loop and the rollout differ"
-    return {"member_steps": member_steps, "rust_s": rust_s, "python_s": py_s, "in_step_s": in_step_s, "popsize": popsize}
+    return {
+        "member_steps": member_steps,
+        "rust_s": rust_s,
+        "python_s": py_s,
+        "in_step_s": in_step_s,
+        "popsize": popsize,
+    }
 
 
 def main() -> None:
@@ -102,7 +108,9 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the numbers here")
     args = ap.parse_args()
     threads = os.cpu_count()
-    print(f"hetero {hetero.__version__}, {threads} cores, load average {os.getloadavg()[0]:.1f} at start", file=sys.stderr)
+    print(
+        f"hetero {hetero.__version__}, {threads} cores, load average {os.getloadavg()[0]:.1f} at start", file=sys.stderr
+    )
     t0 = training(args.hetero_bin, args.runs, 1)  # the fixed cost: start-up, one generation, files
     t0.pop("centre")
     t = training(args.hetero_bin, args.runs, args.generations)

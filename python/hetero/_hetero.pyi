@@ -75,8 +75,10 @@ class Strategy:
     ) -> Strategy: ...
     def ask(self) -> npt.NDArray[np.float32]:
         """The population of this generation, [popsize, num_dims]."""
+
     def tell(self, fitness: npt.NDArray[np.float64]) -> None:
         """Updates from the fitness of the last ask ([popsize], finite; higher is better)."""
+
     @property
     def generation(self) -> int: ...
     @property
@@ -91,6 +93,7 @@ class Strategy:
     def sigma(self) -> npt.NDArray[np.float64]: ...
     def state_dict(self) -> dict[str, Any]:
         """Every state vector by name plus `generation`."""
+
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Restores what `state_dict` returned."""
 
@@ -105,11 +108,14 @@ class Env:
     def __new__(cls, name: str, settings: list[tuple[str, str]]) -> Env: ...
     def reset(self, seed: int | None = None, episode: tuple[str, int, int] | None = None) -> npt.NDArray[np.float32]:
         """Starts an episode; `episode` = (stream, generation, index) picks a run's episode."""
+
     def step(self, action: int | npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], float, bool, bool]:
         """One step: (obs, reward, terminated, truncated)."""
+
     @property
     def action_space(self) -> tuple[str, int]:
         """("discrete", n) or ("continuous", dim)."""
+
     @property
     def observation_size(self) -> int: ...
     @property
@@ -130,17 +136,14 @@ class Network:
     """A configured feed-forward network (`network.*`, `genome.*`, `run.seed`)."""
 
     def __new__(
-        cls,
-        source: str | None,
-        settings: list[tuple[str, str]],
-        inputs: int | None,
-        outputs: int | None,
+        cls, source: str | None, settings: list[tuple[str, str]], inputs: int | None, outputs: int | None
     ) -> Network: ...
     @property
     def num_params(self) -> int: ...
     @property
     def shape(self) -> tuple[int, int, int]:
         """(inputs, hidden, outputs)."""
+
     @property
     def dt_ms(self) -> float: ...
     @property
@@ -149,11 +152,14 @@ class Network:
     def seed(self) -> int: ...
     def segments(self) -> list[tuple[str, int, int]]:
         """(name, offset, length) of every genome segment."""
+
     def initial_genome(self) -> npt.NDArray[np.float32]: ...
     def decode(self, genome: npt.NDArray[np.float32]) -> dict[str, npt.NDArray[np.float32]]:
         """The genome in physical units, by params.safetensors names."""
+
     def population(self, genomes: npt.NDArray[np.float32], obs_norm: _ObsNorm | None = None) -> Population:
         """A simulator of the members `genomes` (popsize × num_params)."""
+
     def rollout(
         self,
         genomes: npt.NDArray[np.float32],
@@ -175,10 +181,12 @@ class Population:
     def reset_where(self, mask: npt.NDArray[np.bool_]) -> None: ...
     def step(self, obs: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         """obs [popsize, envs, inputs] → output potentials [popsize, envs, outputs]."""
+
     def run(
         self, obs: npt.NDArray[np.float32], record: bool = False
     ) -> tuple[npt.NDArray[np.float32], tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]] | None]:
         """obs [T, popsize, envs, inputs] → (outputs [T, …], (hidden_v, spikes) when `record`)."""
+
     @property
     def popsize(self) -> int: ...
     @property
@@ -194,10 +202,14 @@ class Population:
     @property
     def spike_counts(self) -> npt.NDArray[np.int64]: ...
 
-def decode_actions(potentials: npt.NDArray[np.float32], discrete: bool) -> npt.NDArray[np.int64] | npt.NDArray[np.float32]:
+def decode_actions(
+    potentials: npt.NDArray[np.float32], discrete: bool
+) -> npt.NDArray[np.int64] | npt.NDArray[np.float32]:
     """Rows of output potentials to actions: first argmax (discrete) or tanh (continuous)."""
 
-def evaluate_run(path: str, episodes: int, seed: int | None = None) -> npt.NDArray[np.float64] | tuple[float, float, int]:
+def evaluate_run(
+    path: str, episodes: int, seed: int | None = None
+) -> npt.NDArray[np.float64] | tuple[float, float, int]:
     """A run's centre on fresh episodes as `hetero eval` runs it (or its test score)."""
 
 # ---------------------------------------------------------------------------------------------

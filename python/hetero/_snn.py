@@ -239,7 +239,7 @@ class FeedForwardSNN:
         """``"run"``: the network's own statistics; else the statistics given (or None)."""
         if isinstance(obs_norm, str):
             if obs_norm != "run":
-                raise ValueError(f"obs_norm = {obs_norm!r}: expected \"run\", None or a dict of steps, mean, var")
+                raise ValueError(f'obs_norm = {obs_norm!r}: expected "run", None or a dict of steps, mean, var')
             return self.obs_norm
         return obs_norm
 

@@ -73,8 +73,13 @@ def test_decode_gives_physical_units_and_the_initial_genome_the_defaults():
 
 def test_a_runs_network_is_the_one_the_constructor_builds(tmp_path):
     run = hetero.train(
-        "cartpole", out=tmp_path / "r", seed=4, generations=2, population=16,
-        overrides={"network.hidden": 16}, progress=False,
+        "cartpole",
+        out=tmp_path / "r",
+        seed=4,
+        generations=2,
+        population=16,
+        overrides={"network.hidden": 16},
+        progress=False,
     )
     net = run.network()
     assert net.obs_norm is None and (net.inputs, net.hidden, net.outputs) == (4, 16, 2)
@@ -116,8 +121,13 @@ def play(sim, envs, first_obs, discrete=True):
 @pytest.mark.parametrize("normalize", [False, True])
 def test_a_python_loop_of_step_equals_the_runs_evaluation(tmp_path, normalize):
     run = hetero.train(
-        "cartpole", out=tmp_path / "r", seed=2, generations=3, population=16,
-        overrides={"network.hidden": 16, "env.max_steps": 200, "env.normalize_obs": normalize}, progress=False,
+        "cartpole",
+        out=tmp_path / "r",
+        seed=2,
+        generations=3,
+        population=16,
+        overrides={"network.hidden": 16, "env.max_steps": 200, "env.normalize_obs": normalize},
+        progress=False,
     )
     net, genome = run.network(), run.params["genome"]
     # With env.normalize_obs the run's statistics come with its network.
@@ -137,10 +147,17 @@ def test_a_python_loop_of_step_equals_the_runs_evaluation(tmp_path, normalize):
 
 def test_the_python_loop_equals_hetero_eval_on_the_cli(tmp_path, hetero_cli):
     run = hetero.train(
-        "cartpole", out=tmp_path / "r", seed=1, generations=2, population=16,
-        overrides={"network.hidden": 16}, progress=False,
+        "cartpole",
+        out=tmp_path / "r",
+        seed=1,
+        generations=2,
+        population=16,
+        overrides={"network.hidden": 16},
+        progress=False,
     )
-    cli = json.loads(run_cli(hetero_cli, "eval", str(run.path), "--episodes", "4", "--seed", "3", "--json", cwd=tmp_path).stdout)
+    cli = json.loads(
+        run_cli(hetero_cli, "eval", str(run.path), "--episodes", "4", "--seed", "3", "--json", cwd=tmp_path).stdout
+    )
     envs = [[run.make_env() for _ in range(4)]]
     first = [[env.reset(seed=3, options={"stream": "evaluation", "episode": k})[0] for k, env in enumerate(envs[0])]]
     sim = run.network().population(run.params["genome"][None])
@@ -159,8 +176,13 @@ def test_the_python_loop_replays_generation_zero_of_a_run(tmp_path, preset):
     generation 1 (mean, max, member steps, spike rate) comes out bit for bit. memory-neuron
     plays 16 episodes per member, of which the engine simulates only the distinct ones."""
     run = hetero.train(
-        preset, out=tmp_path / "r", seed=5, generations=1, population=16,
-        overrides={"network.hidden": 16}, progress=False,
+        preset,
+        out=tmp_path / "r",
+        seed=5,
+        generations=1,
+        population=16,
+        overrides={"network.hidden": 16},
+        progress=False,
     )
     config = run.config
     net = run.network()
@@ -170,7 +192,10 @@ def test_the_python_loop_replays_generation_zero_of_a_run(tmp_path, preset):
     episodes = config["env"]["episodes"]
     envs = [[run.make_env() for _ in range(episodes)] for _ in range(16)]
     first = [
-        [env.reset(seed=5, options={"stream": "population", "generation": 0, "episode": k})[0] for k, env in enumerate(row)]
+        [
+            env.reset(seed=5, options={"stream": "population", "generation": 0, "episode": k})[0]
+            for k, env in enumerate(row)
+        ]
         for row in envs
     ]
     sim = net.population(population)

@@ -117,5 +117,11 @@ def test_stubtest_and_mypy_agree_with_the_runtime(tmp_path):
         [sys.executable, "-m", "mypy.stubtest", "hetero._hetero"], capture_output=True, text=True, cwd=tmp_path, env=env
     )
     assert stubtest.returncode == 0, stubtest.stdout + stubtest.stderr
-    mypy = subprocess.run([sys.executable, "-m", "mypy", str(PACKAGE)], capture_output=True, text=True, cwd=tmp_path, env=env)
+    mypy = subprocess.run(
+        [sys.executable, "-m", "mypy", "--disallow-untyped-defs", "--disallow-incomplete-defs", str(PACKAGE)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
