@@ -9,7 +9,7 @@ root=$PWD
 venv=$(realpath -m "${HETERO_VENV:-target/python-venv}")
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet . pytest
+"$venv/bin/pip" install --quiet . pytest mypy   # mypy: test_stubs runs stubtest and mypy
 target=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 [ -x "$target/release/hetero" ] || cargo build --release
 export HETERO_BIN=${HETERO_BIN:-$target/release/hetero}
