@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # The Python package's tests: a fresh virtual environment, `pip install .` (maturin builds the
 # native module with cargo), pytest, then the examples at a tiny budget. pytest compares against
-# the CLI binary for bit-identity: HETERO_BIN, else target/release/hetero (built here if missing).
+# the CLI binary for bit-identity: HETERO_BIN, else $CARGO_TARGET_DIR (default target)/release/hetero
+# (built here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 venv=$(realpath -m "${HETERO_VENV:-target/python-venv}")
 python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --upgrade pip
-"$venv/bin/pip" install --quiet . pytest
-# The CLI for the bit-identity tests (built if missing; CARGO_TARGET_DIR is honoured).
+"$venv/bin/pip" install --quiet . pytest mypy   # mypy: test_stubs runs stubtest and mypy
 target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
 [ -x "$target_dir/release/hetero" ] || cargo build --release
 export HETERO_BIN=${HETERO_BIN:-$target_dir/release/hetero}

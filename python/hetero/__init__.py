@@ -6,6 +6,9 @@ The engine is hetero's Rust core; this package gives it numpy arrays and Python 
   directories, bit-identical for a seed);
 - strategies with evosax's ask/tell seam (maximisation): :class:`PGPE`, :class:`OpenES`,
   :class:`SNES`;
+- the spiking network: :class:`FeedForwardSNN` (a run's network, genome decoding, the Rust
+  rollout) and its :class:`Population` simulator stepped one observation at a time, with
+  :func:`decode_actions`;
 - environments with Gymnasium's API: :func:`make_env`.
 
 Compute runs with the GIL released; Ctrl-C during :func:`train` stops it at the end of the
@@ -14,7 +17,22 @@ generation it is in, with the checkpoint written, and raises ``KeyboardInterrupt
 
 from ._envs import Env, make_env
 from ._runs import Run, load_run, presets, train
+from ._snn import FeedForwardSNN, Population, decode_actions
 from ._strategies import PGPE, SNES, OpenES
 from ._hetero import __version__
 
-__all__ = ["Run", "train", "load_run", "presets", "PGPE", "OpenES", "SNES", "Env", "make_env", "__version__"]
+__all__ = [
+    "Run",
+    "train",
+    "load_run",
+    "presets",
+    "PGPE",
+    "OpenES",
+    "SNES",
+    "FeedForwardSNN",
+    "Population",
+    "decode_actions",
+    "Env",
+    "make_env",
+    "__version__",
+]

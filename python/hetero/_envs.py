@@ -21,17 +21,49 @@ class Env:
     else ``("discrete", n)`` / ``("box", shape)`` tuples.
     """
 
-    def __init__(self, name: str, **params: Any):
+    def __init__(self, name: str, **params: Any) -> None:
         pairs = [(k, "true" if v is True else "false" if v is False else str(v)) for k, v in params.items()]
         self._env = _hetero.Env(name, pairs)
+        self._pairs = pairs
         self.spec_name = name
 
+    def _config(self) -> tuple[str, list[tuple[str, str]]]:
+        """The name and ``env.*`` settings this environment was made with."""
+        return self.spec_name, list(self._pairs)
+
     def reset(self, *, seed: int | None = None, options: dict | None = None) -> tuple[np.ndarray, dict]:
+        """Start an episode; returns ``(obs, info)`` (obs float32).
+
+        ``seed`` gives the initial state ``hetero env --seed`` gives (episode 0 of generation 0
+        of a run with that seed); without it the next episode of the same stream is drawn.
+        ``options`` picks any episode a run plays: ``{"stream": "population" | "centre" |
+        "evaluation", "generation": g, "episode": e}`` (defaults ``"population"``, 0, 0) starts
+        from the state episode e of that batch starts from in a run with this seed (the last
+        seed given when ``seed`` is None): ``"population"`` the members' episodes of generation
+        g, ``"centre"`` the centre's evaluation, ``"evaluation"`` ``hetero eval`` (generation 0).
+        """
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"seed = {seed!r}: expected a non-negative int")
-        return self._env.reset(None if seed is None else int(seed)), {}
+        episode = None
+        if options:
+            unknown = sorted(set(options) - {"stream", "generation", "episode"})
+            if unknown:
+                raise ValueError(f"options: unknown key {unknown[0]!r} (known: stream, generation, episode)")
+            stream = options.get("stream", "population")
+            if stream not in ("population", "centre", "evaluation"):
+                raise ValueError(f"options['stream'] = {stream!r}: expected 'population', 'centre' or 'evaluation'")
+            numbers = []
+            for key in ("generation", "episode"):
+                v = options.get(key, 0)
+                if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+                    raise ValueError(f"options[{key!r}] = {v!r}: expected a non-negative int")
+                numbers.append(int(v))
+            episode = (stream, numbers[0], numbers[1])
+        return self._env.reset(None if seed is None else int(seed), episode), {}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict]:
+        """One step: ``(obs, reward, terminated, truncated, info)``. A discrete action is an int
+        in ``0..n``, a continuous one an array of the action size (float32)."""
         kind, n = self._env.action_space
         if kind == "discrete":
             if isinstance(action, np.ndarray):
@@ -50,10 +82,12 @@ class Env:
         return obs, reward, terminated, truncated, {}
 
     @property
-    def action_space(self):
+    def action_space(self) -> Any:
+        """``gymnasium.spaces.Discrete(n)`` or ``Box(-1, 1, (n,))``; without gymnasium
+        ``("discrete", n)`` or ``("box", (n,))``."""
         kind, n = self._env.action_space
         try:
-            from gymnasium import spaces
+            from gymnasium import spaces  # type: ignore[import-not-found]
 
             if kind == "discrete":
                 return spaces.Discrete(n)
@@ -62,17 +96,24 @@ class Env:
             return ("discrete", n) if kind == "discrete" else ("box", (n,))
 
     @property
-    def observation_space(self):
+    def observation_space(self) -> Any:
+        """``gymnasium.spaces.Box(-inf, inf, (size,))``; without gymnasium ``("box", (size,))``."""
         shape = (self._env.observation_size,)
         try:
-            from gymnasium import spaces
+            from gymnasium import spaces  # type: ignore[import-not-found]
 
             return spaces.Box(-np.inf, np.inf, shape=shape, dtype=np.float32)
         except ImportError:
             return ("box", shape)
 
     @property
+    def discrete(self) -> bool:
+        """True for a discrete action space (actions are the argmax of the output potentials)."""
+        return self._env.action_space[0] == "discrete"
+
+    @property
     def max_steps(self) -> int:
+        """The step limit (an episode is truncated there)."""
         return self._env.max_steps
 
     def state_values(self) -> list[float] | None:
@@ -80,7 +121,7 @@ class Env:
         return self._env.state_values()
 
     def close(self) -> None:
-        pass
+        """Nothing to release (Gymnasium's API)."""
 
     def __repr__(self) -> str:
         return f"hetero.make_env({self.spec_name!r})"

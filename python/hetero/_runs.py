@@ -7,11 +7,17 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 import numpy as np
 
 from . import _hetero
+
+if TYPE_CHECKING:
+    import pandas  # type: ignore[import-untyped]
+
+    from ._envs import Env
+    from ._snn import FeedForwardSNN
 
 _INT_COLUMNS = {"generation", "member_steps"}
 
@@ -47,13 +53,13 @@ def _source(config: str | os.PathLike | Mapping[str, Any]) -> tuple[str | None, 
 class _Progress:
     """A progress bar: tqdm (terminals and notebooks) when installed, else one updated line."""
 
-    def __init__(self, total: int, enabled: bool):
+    def __init__(self, total: int, enabled: bool) -> None:
         self.enabled = enabled
         self.bar = None
         self.total = total
         if enabled:
             try:
-                from tqdm.auto import tqdm
+                from tqdm.auto import tqdm  # type: ignore[import-untyped]
 
                 self.bar = tqdm(total=total, unit="gen")
             except ImportError:
@@ -137,7 +143,7 @@ class Run:
     params.safetensors), ``summary`` (dict from summary.json).
     """
 
-    def __init__(self, path: str | os.PathLike):
+    def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         if not (self.path / "config.toml").is_file():
             raise FileNotFoundError(f"{self.path}: not a run directory (no config.toml)")
@@ -147,10 +153,13 @@ class Run:
 
     @property
     def config(self) -> dict:
+        """The run's complete configuration (config.toml, every key) as a nested dict."""
         return _hetero.resolve_config(str(self.path / "config.toml"), None, [])
 
     @property
     def metrics(self) -> dict[str, np.ndarray]:
+        """metrics.csv by column: one value per generation (``generation`` and ``member_steps``
+        int64, the others float64)."""
         with open(self.path / "metrics.csv", newline="") as f:
             rows = list(csv.reader(f))
         header, body = rows[0], rows[1:]
@@ -160,7 +169,7 @@ class Run:
             out[name] = np.array([r[i] for r in body], dtype=dtype)
         return out
 
-    def metrics_frame(self):
+    def metrics_frame(self) -> "pandas.DataFrame":
         """metrics.csv as a pandas DataFrame (needs pandas)."""
         import pandas as pd
 
@@ -168,13 +177,49 @@ class Run:
 
     @property
     def params(self) -> dict[str, np.ndarray]:
+        """params.safetensors: the centre in physical units (``hidden.tau_ms``, …, ``w_in``,
+        ``w_out``), ``obs_norm.*`` when the run normalised observations, and the raw ``genome``."""
         return _hetero.load_arrays(str(self.path / "params.safetensors"))
 
     @property
     def checkpoint(self) -> dict[str, np.ndarray]:
+        """checkpoint.safetensors: the strategy's state (float64) at the last checkpoint."""
         return _hetero.load_arrays(str(self.path / "checkpoint.safetensors"))
+
+    def network(self) -> "FeedForwardSNN":
+        """The run's network (sizes, settings, fixed weights of ``run.seed``, observation
+        normalisation): :meth:`FeedForwardSNN.from_run`. Its centre is ``params["genome"]``."""
+        from ._snn import FeedForwardSNN
+
+        return FeedForwardSNN.from_run(self)
+
+    def make_env(self) -> "Env":
+        """The run's environment (``env.*`` of its config) with Gymnasium's API."""
+        from ._envs import make_env
+
+        env = dict(self.config["env"])
+        name = env.pop("name")
+        return make_env(name, **env)
+
+    def evaluate(self, episodes: int = 10, *, seed: int | None = None) -> Any:
+        """The centre on ``episodes`` fresh episodes, as ``hetero eval`` runs it (stream
+        "evaluation" of ``seed``, the run's seed by default): the returns, float64
+        ``[episodes]``. A classification run gives ``{"accuracy", "loss", "images"}`` on the
+        test set instead."""
+        for name, value in (("episodes", episodes), ("seed", seed)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
+                raise TypeError(f"{name}: expected an int, got {type(value).__name__}")
+        if episodes < 1:
+            raise ValueError(f"episodes = {episodes}: must be at least 1")
+        if seed is not None and seed < 0:
+            raise ValueError(f"seed = {seed}: must not be negative")
+        out = _hetero.evaluate_run(str(self.path), int(episodes), None if seed is None else int(seed))
+        if isinstance(out, tuple):
+            return {"accuracy": out[0], "loss": out[1], "images": out[2]}
+        return out
 
     @property
     def summary(self) -> dict:
+        """summary.json: final and best centre fitness, the generation that solved the task, …"""
         with open(self.path / "summary.json") as f:
             return json.load(f)

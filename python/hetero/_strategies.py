@@ -21,7 +21,7 @@ def _fitness(fitness: Any, popsize: int) -> np.ndarray:
 class _Strategy:
     _name = ""
 
-    def __init__(self, num_dims: int, popsize: int, seed: int, init: Any, settings: dict[str, Any]):
+    def __init__(self, num_dims: int, popsize: int, seed: int, init: Any, settings: dict[str, Any]) -> None:
         for arg, value in (("num_dims", num_dims), ("popsize", popsize), ("seed", seed)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
                 raise TypeError(f"{arg}: expected an int, got {type(value).__name__}")
@@ -60,10 +60,12 @@ class _Strategy:
 
     @property
     def popsize(self) -> int:
+        """Members per generation."""
         return self._es.popsize
 
     @property
     def num_dims(self) -> int:
+        """Genome length."""
         return self._es.num_dims
 
     def state_dict(self) -> dict[str, Any]:
@@ -112,7 +114,7 @@ class PGPE(_Strategy):
         momentum: float = 0.9,
         seed: int = 0,
         init: Any = None,
-    ):
+    ) -> None:
         super().__init__(
             num_dims,
             popsize,
@@ -146,7 +148,7 @@ class OpenES(_Strategy):
         weight_decay: float = 0.0,
         seed: int = 0,
         init: Any = None,
-    ):
+    ) -> None:
         super().__init__(num_dims, popsize, seed, init, dict(lr=lr, sigma=sigma, weight_decay=weight_decay))
 
 
@@ -166,5 +168,5 @@ class SNES(_Strategy):
         sigma_init: float = 0.1,
         seed: int = 0,
         init: Any = None,
-    ):
+    ) -> None:
         super().__init__(num_dims, popsize, seed, init, dict(mean_lr=mean_lr, sigma_lr=sigma_lr, sigma_init=sigma_init))

@@ -11,8 +11,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="session")
 def hetero_cli() -> Path:
-    """The `hetero` binary: $HETERO_BIN, else target/release/hetero (built by `cargo test --release`)."""
-    path = Path(os.environ.get("HETERO_BIN", ROOT / "target" / "release" / "hetero")).resolve()
+    """The `hetero` binary: $HETERO_BIN, else $CARGO_TARGET_DIR (default target)/release/hetero
+    (built by `cargo test --release`)."""
+    target = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+    path = Path(os.environ.get("HETERO_BIN", target / "release" / "hetero")).resolve()
     if not path.is_file():
         pytest.skip(f"{path}: no CLI binary (run `cargo build --release` or set HETERO_BIN)")
     return path

@@ -4,8 +4,8 @@
 //! `hetero env --seed` does (stream EnvReset, seed); `reset()` without a seed draws the next
 //! episode from the same stream (seed 0 if none was ever given: reproducible by default).
 
-use crate::errors;
-use hetero_core::config::ConfigTree;
+use crate::{errors, snn};
+use hetero_core::config::{Config, ConfigTree};
 use hetero_core::env::{visit_env, Action, ActionSpace, EnvVisitor, Environment};
 use hetero_core::rng::{stream_rng, Stream};
 use numpy::{PyArray1, PyReadonlyArray1};
@@ -81,6 +81,8 @@ impl EnvVisitor for Boxed {
 pub struct Env {
     inner: Box<dyn AnyEnv>,
     rng: ChaCha8Rng,
+    /// The last seed given to `reset` (0 before).
+    seed: u64,
 }
 
 #[pymethods]
@@ -88,23 +90,33 @@ impl Env {
     /// `name` with `env.<key>=<value>` settings.
     #[new]
     fn new(name: &str, settings: Vec<(String, String)>) -> PyResult<Self> {
-        let mut tree = ConfigTree::parse("", "make_env").map_err(errors::config)?;
-        tree.set(&format!("env.name={name}")).map_err(errors::config)?;
-        for (k, v) in &settings {
-            tree.set(&format!("env.{k}={v}")).map_err(errors::config)?;
-        }
-        let config = tree.finish().map_err(errors::config)?;
+        let config = env_config(name, &settings)?;
         let inner = visit_env(&config.env, Boxed).map_err(|e| PyValueError::new_err(e.to_string()))?;
-        Ok(Self { inner, rng: stream_rng(0, Stream::EnvReset, [0, 0, 0]) })
+        Ok(Self { inner, rng: stream_rng(0, Stream::EnvReset, [0, 0, 0]), seed: 0 })
     }
 
-    /// Starts an episode; returns the first observation (float32).
-    #[pyo3(signature = (seed=None))]
-    fn reset<'py>(&mut self, py: Python<'py>, seed: Option<u64>) -> Bound<'py, PyArray1<f32>> {
+    /// Starts an episode; returns the first observation (float32). With `episode` =
+    /// (stream, generation, index), the initial state is the one that episode of a run with this
+    /// seed (the last seed given when `None`) starts from: stream (seed, stream, [generation,
+    /// index, 0]), `stream` named as [`snn::stream_by_name`] takes it.
+    #[pyo3(signature = (seed=None, episode=None))]
+    fn reset<'py>(
+        &mut self,
+        py: Python<'py>,
+        seed: Option<u64>,
+        episode: Option<(String, u64, u64)>,
+    ) -> PyResult<Bound<'py, PyArray1<f32>>> {
         if let Some(s) = seed {
-            self.rng = stream_rng(s, Stream::EnvReset, [0, 0, 0]);
+            self.seed = s;
         }
-        PyArray1::from_vec(py, self.inner.reset(&mut self.rng))
+        match episode {
+            Some((stream, generation, index)) => {
+                self.rng = stream_rng(self.seed, snn::stream_by_name(&stream)?, [generation, index, 0]);
+            }
+            None if seed.is_some() => self.rng = stream_rng(self.seed, Stream::EnvReset, [0, 0, 0]),
+            None => {}
+        }
+        Ok(PyArray1::from_vec(py, self.inner.reset(&mut self.rng)))
     }
 
     /// One step: (obs, reward, terminated, truncated). A discrete action is an int, a
@@ -175,6 +187,17 @@ impl Env {
 
 fn type_name(v: &Bound<'_, PyAny>) -> String {
     v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
+/// The configuration of environment `name` with `env.<key>=<value>` settings, validated as
+/// `--set env.…` is.
+pub fn env_config(name: &str, settings: &[(String, String)]) -> PyResult<Config> {
+    let mut tree = ConfigTree::parse("", "make_env").map_err(errors::config)?;
+    tree.set(&format!("env.name={name}")).map_err(errors::config)?;
+    for (k, v) in settings {
+        tree.set(&format!("env.{k}={v}")).map_err(errors::config)?;
+    }
+    tree.finish().map_err(errors::config)
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -44,7 +44,7 @@ pub fn panic(payload: Box<dyn std::any::Any + Send>) -> PyErr {
     PyRuntimeError::new_err(format!("internal error in hetero: {what} (please report)"))
 }
 
-/// Panics inside Rust on purpose, for the tests of [`panic`]'s path.
+/// Panics inside Rust on purpose, for the tests of [`panic()`]'s path.
 #[pyfunction]
 fn _panic_for_test(py: Python<'_>) -> PyResult<()> {
     let worker = std::thread::spawn(|| -> () { panic!("a test panic") });

@@ -8,6 +8,7 @@
 mod envs;
 mod errors;
 mod runs;
+mod snn;
 mod strategies;
 
 use pyo3::prelude::*;
@@ -19,6 +20,7 @@ fn _hetero(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runs::register(m)?;
     strategies::register(m)?;
     envs::register(m)?;
+    snn::register(m)?;
     errors::register(m)?;
     Ok(())
 }
