@@ -8,7 +8,9 @@
 //!
 //! `bash scripts/golden.sh` (or `HETERO_BLESS=1 cargo test --release --test golden`) rewrites
 //! the files; do that only for a change that is meant to change results, and say so in the
-//! commit with before/after numbers.
+//! commit with before/after numbers. `HETERO_GOLDEN_ONLY=<part of a case name>` restricts a run
+//! to the matching cases. Cases marked `full` (a whole study at its defaults, minutes) run only
+//! with `HETERO_GOLDEN_FULL=1`: `bash scripts/golden_full.sh` compares them.
 //!
 //! MNIST results depend on the CPU's vector instructions (faer picks its FMA kernels at run
 //! time), so those cases record the instruction sets they were made with and are compared only
@@ -29,6 +31,9 @@ struct Case {
     machine_dependent: bool,
     /// True when it needs the MNIST data folder.
     needs_data: bool,
+    /// True for a long case (minutes on 2 cores) compared only with `HETERO_GOLDEN_FULL=1`
+    /// (`bash scripts/golden_full.sh`), so the default test run stays short.
+    full: bool,
 }
 
 const RUN_FILES: &[&str] =
@@ -50,6 +55,7 @@ const CASES: &[Case] = &[
         files: RUN_FILES,
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
     Case {
         name: "train-cartpole-weight",
@@ -57,6 +63,7 @@ const CASES: &[Case] = &[
         files: RUN_FILES,
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
     Case {
         name: "train-memory-neuron-50",
@@ -64,6 +71,7 @@ const CASES: &[Case] = &[
         files: RUN_FILES,
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
     Case {
         name: "train-mnist-neuron-4096-5",
@@ -71,6 +79,7 @@ const CASES: &[Case] = &[
         files: IMAGE_RUN_FILES,
         machine_dependent: true,
         needs_data: true,
+        full: false,
     },
     Case {
         name: "train-mnist-weight-3970-5",
@@ -78,6 +87,7 @@ const CASES: &[Case] = &[
         files: IMAGE_RUN_FILES,
         machine_dependent: true,
         needs_data: true,
+        full: false,
     },
     #[cfg(feature = "mujoco")]
     Case {
@@ -86,6 +96,7 @@ const CASES: &[Case] = &[
         files: RUN_FILES,
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
     Case {
         name: "reproduce-memory-length-quick",
@@ -93,6 +104,7 @@ const CASES: &[Case] = &[
         files: &["results.csv"],
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
     Case {
         name: "reproduce-intrinsic-profiles-quick",
@@ -100,6 +112,41 @@ const CASES: &[Case] = &[
         files: &["results.csv", "tasks.csv"],
         machine_dependent: false,
         needs_data: false,
+        full: false,
+    },
+    Case {
+        name: "reproduce-intrinsic-size-quick",
+        args: &["reproduce", "intrinsic", "size", "--quick"],
+        files: &["results.csv", "tasks.csv"],
+        machine_dependent: false,
+        needs_data: false,
+        full: false,
+    },
+    Case {
+        name: "reproduce-intrinsic-robustness-quick",
+        args: &["reproduce", "intrinsic", "robustness", "--quick"],
+        files: &["results.csv", "tasks.csv"],
+        machine_dependent: false,
+        needs_data: false,
+        full: false,
+    },
+    Case {
+        name: "reproduce-intrinsic-cost-quick",
+        args: &["reproduce", "intrinsic", "cost", "--quick"],
+        files: &["results.csv", "tasks.csv"],
+        machine_dependent: false,
+        needs_data: false,
+        full: false,
+    },
+    // The cheapest full study (200 jobs, N = 25…400, both networks, 10 seeds): about 3 minutes on
+    // the 2-core machine under load, so only with HETERO_GOLDEN_FULL=1.
+    Case {
+        name: "reproduce-intrinsic-cost-full",
+        args: &["reproduce", "intrinsic", "cost"],
+        files: &["results.csv", "tasks.csv"],
+        machine_dependent: false,
+        needs_data: false,
+        full: true,
     },
     Case {
         name: "reproduce-bp-vs-es-quick",
@@ -107,6 +154,7 @@ const CASES: &[Case] = &[
         files: &["results.csv"],
         machine_dependent: false,
         needs_data: false,
+        full: false,
     },
 ];
 
@@ -245,7 +293,16 @@ fn fixed_seed_outputs_match_the_golden_files() {
     std::fs::create_dir_all(&scratch).unwrap();
     let signature = machine_signature();
     let mut failures = Vec::new();
+    let full = std::env::var_os("HETERO_GOLDEN_FULL").is_some();
+    let only = std::env::var("HETERO_GOLDEN_ONLY").ok();
     for case in CASES {
+        if only.as_deref().is_some_and(|o| !case.name.contains(o)) {
+            continue;
+        }
+        if case.full && !full {
+            println!("{}: skipped (a full study; set HETERO_GOLDEN_FULL=1 or run scripts/golden_full.sh)", case.name);
+            continue;
+        }
         let golden = golden_path(case.name);
         let data = data_dir();
         if case.needs_data && data.is_none() {
