@@ -4,6 +4,7 @@ pub mod feedforward;
 pub mod genome;
 pub mod model;
 pub mod reservoir;
+pub mod reservoir_batch;
 
 pub use feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
 pub use genome::{GenomeConfig, GenomeLayout, GenomeMode, Layer, PopulationParams, Property};

@@ -8,6 +8,7 @@ use faer::MatRef;
 use hetero_core::data::tasks::{self, bank, by_stimulus, FUTURE};
 use hetero_core::invalid::InvalidValue;
 use hetero_core::network::reservoir::{Activity, Kind, Reservoir};
+use hetero_core::network::reservoir_batch::{feature_bytes, ReservoirBatch};
 use hetero_core::neuron::heterogeneity::moments;
 use std::collections::BTreeMap;
 
@@ -26,7 +27,8 @@ pub struct Evaluation {
     pub readout_flop: Vec<f64>,
 }
 
-/// Runs one reservoir of `condition` and `seed` over every stimulus of `task_ids` and scores every task.
+/// Runs one reservoir of `condition` and `seed` over every stimulus of `task_ids` and scores every
+/// task (one network at a time: the reference for [`evaluate_batch`]).
 pub fn evaluate(
     condition: &Condition,
     seed: u64,
@@ -35,12 +37,7 @@ pub fn evaluate(
 ) -> Result<Evaluation, InvalidValue> {
     let groups = by_stimulus(task_ids);
     let position: BTreeMap<usize, usize> = task_ids.iter().enumerate().map(|(k, &i)| (i, k)).collect();
-    let lengths = &condition.train_lengths;
-    let mut r2 = vec![vec![f64::NAN; task_ids.len()]; lengths.len()];
-    let mut activity = Activity::default();
-    let mut macs = 0.0;
-    let mut flop = vec![0.0; lengths.len()];
-    let mut tau = (0.0, 0.0, 0.0);
+    let mut acc = Accumulator::new(condition, task_ids.len());
     let mut built: Vec<(usize, Reservoir)> = Vec::new();
     for (kind, ids) in groups {
         let d = kind.channels();
@@ -48,30 +45,123 @@ pub fn evaluate(
             built.push((d, Reservoir::build(&condition.config(d), seed)?));
         }
         let res = &built.iter().find(|b| b.0 == d).expect("built").1;
-        tau = moments(&res.tau_ms);
         let total = split.total();
         let u = kind.generate(seed, total + FUTURE);
+        let y = targets(&ids, &u, d, total);
         let (states, act) = res.collect(&u[..total * d], kind as u64);
-        activity.samples += act.samples;
-        activity.spikes += act.spikes;
-        activity.synaptic_events += act.synaptic_events;
-        macs += res.macs_per_sample() * act.samples as f64
-            + if condition.kind == Kind::Spiking { act.synaptic_events as f64 } else { 0.0 };
-        let k = ids.len();
-        let mut y = vec![0.0; total * k];
-        for (j, &i) in ids.iter().enumerate() {
-            let target = bank()[i].operator.apply(&u, d, total);
-            for t in 0..total {
-                y[t * k + j] = target[t];
+        acc.add(condition, res, &states, act, &y, &ids, &position, split);
+    }
+    Ok(acc.finish())
+}
+
+/// Bytes of reservoir features one [`evaluate_batch`] call holds at a time (at most; a single
+/// condition larger than this runs alone). 128 MiB keeps a 2-thread study under ½ GiB of states.
+pub const BATCH_FEATURE_BYTES: u128 = 128 << 20;
+
+/// [`evaluate`] for several conditions of one seed that share the network (same kind, N, ρ, p and
+/// recurrence; they differ only in τ): each stimulus and its targets are made once, and the
+/// conditions' states are collected together ([`ReservoirBatch`], in chunks of at most
+/// [`BATCH_FEATURE_BYTES`] of features), then every condition's readouts are fitted on its own
+/// states. Bit for bit the evaluations [`evaluate`] returns for each condition alone.
+pub fn evaluate_batch(
+    conditions: &[&Condition],
+    seed: u64,
+    split: Split,
+    task_ids: &[usize],
+) -> Result<Vec<Evaluation>, InvalidValue> {
+    let groups = by_stimulus(task_ids);
+    let position: BTreeMap<usize, usize> = task_ids.iter().enumerate().map(|(k, &i)| (i, k)).collect();
+    let mut accs: Vec<Accumulator> = conditions.iter().map(|c| Accumulator::new(c, task_ids.len())).collect();
+    let mut built: Vec<(usize, Vec<Reservoir>)> = Vec::new();
+    let total = split.total();
+    for (kind, ids) in groups {
+        let d = kind.channels();
+        if !built.iter().any(|b| b.0 == d) {
+            let members =
+                conditions.iter().map(|c| Reservoir::build(&c.config(d), seed)).collect::<Result<Vec<_>, _>>()?;
+            built.push((d, members));
+        }
+        let members = &built.iter().find(|b| b.0 == d).expect("built").1;
+        let u = kind.generate(seed, total + FUTURE);
+        let y = targets(&ids, &u, d, total);
+        let n = members.first().map_or(1, |r| r.config.n);
+        let chunk = (BATCH_FEATURE_BYTES / feature_bytes(1, total, n).max(1)).max(1) as usize;
+        for (c0, part) in members.chunks(chunk).enumerate() {
+            let batch = ReservoirBatch::new(part)?;
+            let keys = vec![kind as u64; part.len()];
+            let (states, acts) = batch.collect(&u[..total * d], &keys);
+            for (m, (x, act)) in states.iter().zip(acts).enumerate() {
+                let c = c0 * chunk + m;
+                accs[c].add(conditions[c], &members[c], x, act, &y, &ids, &position, split);
             }
         }
+    }
+    Ok(accs.into_iter().map(Accumulator::finish).collect())
+}
+
+/// The targets of `ids` on stimulus `u` (D = `d` channels), T × K row-major.
+fn targets(ids: &[usize], u: &[f64], d: usize, total: usize) -> Vec<f64> {
+    let k = ids.len();
+    let mut y = vec![0.0; total * k];
+    for (j, &i) in ids.iter().enumerate() {
+        let target = bank()[i].operator.apply(u, d, total);
+        for t in 0..total {
+            y[t * k + j] = target[t];
+        }
+    }
+    y
+}
+
+/// What one condition's evaluation gathers stimulus by stimulus.
+struct Accumulator {
+    r2: Vec<Vec<f64>>,
+    activity: Activity,
+    macs: f64,
+    flop: Vec<f64>,
+    tau: (f64, f64, f64),
+}
+
+impl Accumulator {
+    fn new(condition: &Condition, tasks: usize) -> Self {
+        let lengths = condition.train_lengths.len();
+        Self {
+            r2: vec![vec![f64::NAN; tasks]; lengths],
+            activity: Activity::default(),
+            macs: 0.0,
+            flop: vec![0.0; lengths],
+            tau: (0.0, 0.0, 0.0),
+        }
+    }
+
+    /// Adds one stimulus: the reservoir's `states` (T × N) and activity, and the readouts of the
+    /// tasks `ids` (targets `y`, T × K) fitted and scored for every training length.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        condition: &Condition,
+        res: &Reservoir,
+        states: &[f64],
+        act: Activity,
+        y: &[f64],
+        ids: &[usize],
+        position: &BTreeMap<usize, usize>,
+        split: Split,
+    ) {
+        self.tau = moments(&res.tau_ms);
+        let total = split.total();
+        self.activity.samples += act.samples;
+        self.activity.spikes += act.spikes;
+        self.activity.synaptic_events += act.synaptic_events;
+        self.macs += res.macs_per_sample() * act.samples as f64
+            + if condition.kind == Kind::Spiking { act.synaptic_events as f64 } else { 0.0 };
+        let k = ids.len();
         let n = res.config.n;
-        let x = MatRef::from_row_major_slice(&states, total, n);
-        let ym = MatRef::from_row_major_slice(&y, total, k);
+        let x = MatRef::from_row_major_slice(states, total, n);
+        let ym = MatRef::from_row_major_slice(y, total, k);
         let (w, tr) = (split.washout, split.train);
         let val = split.washout + split.train;
         let test = val + split.val;
-        for (li, &len) in lengths.iter().enumerate() {
+        for (li, &len) in condition.train_lengths.iter().enumerate() {
             let len = len.min(tr);
             let fit = ridge::fit(
                 x.subrows(w, len),
@@ -83,13 +173,16 @@ pub fn evaluate(
             let pred = fit.predict(x.subrows(test, split.test));
             let scores = ridge::r2_per_column(pred.as_ref(), ym.subrows(test, split.test));
             for (j, &i) in ids.iter().enumerate() {
-                r2[li][position[&i]] = scores[j];
+                self.r2[li][position[&i]] = scores[j];
             }
-            flop[li] += ridge::training_flop(len, n, k, split.val, LAMBDA_GRID.len());
+            self.flop[li] += ridge::training_flop(len, n, k, split.val, LAMBDA_GRID.len());
         }
     }
-    let macs_per_sample = macs / activity.samples.max(1) as f64;
-    Ok(Evaluation { r2, activity, macs_per_sample, tau, readout_flop: flop })
+
+    fn finish(self) -> Evaluation {
+        let macs_per_sample = self.macs / self.activity.samples.max(1) as f64;
+        Evaluation { r2: self.r2, activity: self.activity, macs_per_sample, tau: self.tau, readout_flop: self.flop }
+    }
 }
 
 /// Capacity = max(0, R²); NaN (constant test target) counts as 0.
@@ -196,6 +289,39 @@ mod tests {
         assert!(score_task("white/integrate-4", &c, 0, SPLIT).unwrap() > 0.8);
         let s = small(Kind::Spiking, Family::LogNormal);
         assert!(score_task("white/integrate-8", &s, 0, SPLIT).unwrap() > 0.5);
+    }
+
+    #[test]
+    fn batched_conditions_evaluate_bit_for_bit_as_single_ones() {
+        for kind in [Kind::Rate, Kind::Spiking] {
+            let conds: Vec<Condition> =
+                [(Family::Homogeneous, 0.0, 1.0), (Family::LogNormal, 1.0, 1.0), (Family::Gamma, 0.5, 0.4)]
+                    .iter()
+                    .map(|&(family, cv, tau_factor)| Condition {
+                        family,
+                        cv,
+                        tau_factor,
+                        train_lengths: vec![150, 300],
+                        ..small(kind, family)
+                    })
+                    .collect();
+            let ids: Vec<usize> = (0..bank().len()).step_by(9).collect();
+            let refs: Vec<&Condition> = conds.iter().collect();
+            let batch = evaluate_batch(&refs, 1, SPLIT, &ids).unwrap();
+            for (c, b) in conds.iter().zip(&batch) {
+                let one = evaluate(c, 1, SPLIT, &ids).unwrap();
+                let bits = |e: &Evaluation| -> Vec<u64> {
+                    e.r2.iter()
+                        .flatten()
+                        .chain(&e.readout_flop)
+                        .chain([e.macs_per_sample, e.tau.0, e.tau.1, e.tau.2].iter())
+                        .map(|v| v.to_bits())
+                        .collect()
+                };
+                assert_eq!(bits(&one), bits(b), "{kind:?} {}", c.arm());
+                assert_eq!(one.activity, b.activity, "{kind:?} {}", c.arm());
+            }
+        }
     }
 
     #[test]

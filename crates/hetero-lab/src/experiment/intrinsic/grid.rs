@@ -171,3 +171,18 @@ pub(super) fn jobs(conds: &[Condition], seeds: u64) -> Vec<(usize, u64)> {
     }
     jobs
 }
+
+/// The jobs grouped by shared network: one group per seed and [`Condition::setting`] (kind, N,
+/// ρ, p, recurrence; W, Win and b are then the same and only τ differs), conditions in job order,
+/// groups in the order of their first job (largest networks first).
+pub(super) fn groups(conds: &[Condition], jobs: &[(usize, u64)]) -> Vec<(Vec<usize>, u64)> {
+    let mut out: Vec<(String, u64, Vec<usize>)> = Vec::new();
+    for &(c, seed) in jobs {
+        let key = conds[c].setting();
+        match out.iter_mut().find(|g| g.0 == key && g.1 == seed) {
+            Some(g) => g.2.push(c),
+            None => out.push((key, seed, vec![c])),
+        }
+    }
+    out.into_iter().map(|(_, seed, members)| (members, seed)).collect()
+}

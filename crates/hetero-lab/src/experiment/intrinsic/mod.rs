@@ -7,7 +7,10 @@
 //! - `cost`: MACs and spikes per sample and readout-training FLOP at matched performance (claim 5).
 //!
 //! Every (condition, seed) job builds its reservoir from the seed, runs it once per stimulus
-//! (one state collection per (reservoir, stimulus), shared by all tasks on that stimulus), fits
+//! (one state collection per (reservoir, stimulus), shared by all tasks on that stimulus; the
+//! jobs of one seed that share the network — same kind, N, ρ, p, recurrence — run as one group,
+//! their states collected together by [`ReservoirBatch`](hetero_core::network::reservoir_batch::ReservoirBatch),
+//! bit for bit as alone), fits
 //! all readouts of that stimulus together ([`ridge::fit`](crate::analysis::ridge::fit), multiple
 //! right-hand sides, λ per task on a validation split) for every training length, and scores R²
 //! on held-out samples. Networks of one seed share every weight and differ only in τ, so
@@ -26,7 +29,7 @@ mod grid;
 mod report;
 
 pub use crate::analysis::stats::paired_t_p;
-pub use evaluate::{capacity, evaluate, score_task, Evaluation, ResultRow};
+pub use evaluate::{capacity, evaluate, evaluate_batch, score_task, Evaluation, ResultRow, BATCH_FEATURE_BYTES};
 pub use grid::{conditions, default_tau_ms, Condition};
 pub use report::{aggregate, write_outputs, Aggregate};
 
@@ -160,21 +163,28 @@ pub fn run(opts: &Options) -> Result<Vec<ResultRow>, TrainError> {
     let task_ids: Vec<usize> = (0..bank().len()).collect();
     let split = opts.split();
     let jobs = grid::jobs(&conds, opts.seeds);
+    // Conditions of one seed that share the network run together (states batched over τ).
+    let groups = grid::groups(&conds, &jobs);
     let progress = JobProgress::new(jobs.len(), &format!("intrinsic {}", opts.study.name()));
-    let results: Vec<Result<Vec<ResultRow>, InvalidValue>> = run_jobs(&jobs, |&(c, seed)| {
-        let cond = &conds[c];
-        let e = evaluate(cond, seed, split, &task_ids)?;
-        let rows = result_rows(cond, seed, &e);
-        let last = rows.last().map_or(0.0, |r| r.mean_capacity);
-        progress.finished(&format!(
-            "{} N={} {} ρ={} p={}{} seed {seed}: mean capacity {last:.3}",
-            cond.kind.name(),
-            cond.n,
-            cond.arm(),
-            cond.rho,
-            cond.p,
-            if cond.recurrent { "" } else { " no-rec" }
-        ));
+    let results: Vec<Result<Vec<ResultRow>, InvalidValue>> = run_jobs(&groups, |(members, seed)| {
+        let seed = *seed;
+        let group: Vec<&Condition> = members.iter().map(|&c| &conds[c]).collect();
+        let evals = evaluate_batch(&group, seed, split, &task_ids)?;
+        let mut rows = Vec::new();
+        for (cond, e) in group.iter().zip(&evals) {
+            let job_rows = result_rows(cond, seed, e);
+            let last = job_rows.last().map_or(0.0, |r| r.mean_capacity);
+            progress.finished(&format!(
+                "{} N={} {} ρ={} p={}{} seed {seed}: mean capacity {last:.3}",
+                cond.kind.name(),
+                cond.n,
+                cond.arm(),
+                cond.rho,
+                cond.p,
+                if cond.recurrent { "" } else { " no-rec" }
+            ));
+            rows.extend(job_rows);
+        }
         Ok(rows)
     });
     progress.finish();
