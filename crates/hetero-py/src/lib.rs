@@ -7,6 +7,7 @@
 
 mod envs;
 mod errors;
+mod reservoirs;
 mod runs;
 mod strategies;
 
@@ -19,6 +20,7 @@ fn _hetero(m: &Bound<'_, PyModule>) -> PyResult<()> {
     runs::register(m)?;
     strategies::register(m)?;
     envs::register(m)?;
+    reservoirs::register(m)?;
     errors::register(m)?;
     Ok(())
 }
