@@ -38,6 +38,8 @@ class Reservoir:
     ) -> None: ...
     def run(self, inputs: _F64, noise_key: int) -> _F64:
         """States from rest over inputs [T, D]: [T, N]."""
+    def run_many(self, inputs: _F64, tau_ms: _F64, noise_key: int) -> _F64:
+        """States for each row of tau_ms [P, N]: [P, T, N]."""
     def with_tau(self, tau_ms: _F64) -> Reservoir:
         """The same weights and biases with τ = tau_ms (clipped at Δt)."""
     @property

@@ -196,6 +196,16 @@ class Reservoir:
         u = _matrix("inputs", inputs, ("T", self.inputs))
         return self._r.run(u, _int("noise_key", noise_key))
 
+    def run_many(self, inputs: Any, tau_ms: Any, *, noise_key: int = 0) -> np.ndarray:
+        """States for several τ profiles on these weights: ``tau_ms`` is ``[P, N]`` (each row
+        clipped at Δt), the result float64 ``[P, T, N]``, row ``k`` equal (bit for bit) to
+        ``self.with_tau(tau_ms[k]).run(inputs)``. Rate networks without noise run all profiles
+        in one pass over W (faster than P runs); others run them one after another.
+        """
+        u = _matrix("inputs", inputs, ("T", self.inputs))
+        taus = _matrix("tau_ms", tau_ms, ("P", self.n))
+        return self._r.run_many(u, taus, _int("noise_key", noise_key))
+
     def with_tau(self, tau_ms: Any) -> "Reservoir":
         """The same W, W_in and bias with other time constants (scalar or N values; clipped at Δt)."""
         if np.ndim(tau_ms) == 0:

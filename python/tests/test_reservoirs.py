@@ -106,6 +106,20 @@ def test_own_weights_give_the_same_states(kind, density):
     assert b.inputs == 3 and b.nnz == a.nnz
 
 
+@pytest.mark.parametrize("kind, density, noise", [("rate", 0.1, 0.0), ("rate", 0.6, 0.0), ("rate", 0.1, 0.02), ("spiking", 0.1, 0.0)])
+def test_run_many_equals_one_run_per_profile(kind, density, noise):
+    res = hetero.Reservoir(kind, 40, density=density, noise=noise, seed=3, inputs=2)
+    taus = np.stack([hetero.tau_profile("lognormal", 5.0, 1.0, 40, seed=k) for k in range(10)])  # 8 + 2
+    u = np.random.default_rng(3).uniform(-1, 1, (250, 2))
+    many = res.run_many(u, taus, noise_key=1)
+    assert many.shape == (10, 250, 40)
+    for k in range(10):
+        assert np.array_equal(many[k], res.with_tau(taus[k]).run(u, noise_key=1)), k
+    assert res.last_activity()["samples"] == 2500
+    with pytest.raises(ValueError, match=r"tau_ms: expected shape \(P, 40\), got \(40,\)"):
+        res.run_many(u, taus[0])
+
+
 def test_spiking_states_are_filtered_spike_trains():
     r = hetero.Reservoir("spiking", 100, seed=1)
     u = np.random.default_rng(1).uniform(-1, 1, (500, 1))

@@ -11,7 +11,7 @@ use hetero_core::invalid::InvalidValue;
 use hetero_core::network::reservoir::{tau_rng, Activity, Kind, Reservoir as RustReservoir, ReservoirConfig};
 use hetero_core::neuron::heterogeneity::{Family, Profile};
 use hetero_core::readout::ridge;
-use numpy::{PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -167,6 +167,32 @@ impl Reservoir {
         let (states, activity) = compute(py, || r.collect(u, noise_key))?;
         self.last = activity;
         matrix(py, states, t, r.config.n)
+    }
+
+    /// States from rest for each row of `tau_ms` (P × N) on these weights: P × T × N (one pass
+    /// for rate networks without noise, equal to P separate runs bit for bit).
+    #[pyo3(signature = (inputs, tau_ms, noise_key))]
+    fn run_many<'py>(
+        &mut self,
+        py: Python<'py>,
+        inputs: PyReadonlyArray2<'py, f64>,
+        tau_ms: PyReadonlyArray2<'py, f64>,
+        noise_key: u64,
+    ) -> PyResult<Bound<'py, PyArray3<f64>>> {
+        let (t, d) = (inputs.shape()[0], inputs.shape()[1]);
+        let (p, n) = (tau_ms.shape()[0], tau_ms.shape()[1]);
+        let r = &self.inner;
+        if d != r.config.inputs || n != r.config.n {
+            return Err(PyValueError::new_err(format!(
+                "inputs / tau_ms: expected shapes (T, {}) / (P, {}), got ({t}, {d}) / ({p}, {n})",
+                r.config.inputs, r.config.n
+            )));
+        }
+        let u = inputs.as_slice()?;
+        let taus: Vec<Vec<f64>> = tau_ms.as_slice()?.chunks(n.max(1)).map(|c| c.to_vec()).collect();
+        let (states, activity) = compute(py, || r.collect_many(u, &taus[..p], noise_key))?.map_err(invalid)?;
+        self.last = activity;
+        PyArray1::from_vec(py, states).reshape([p, t, n])
     }
 
     /// A reservoir with the same weights and biases and τ = `tau_ms` (N values, clipped at Δt).

@@ -574,6 +574,106 @@ impl Reservoir {
     }
 }
 
+impl Reservoir {
+    /// [`Reservoir::collect`] for several τ vectors on these weights (each N values, clipped at
+    /// Δt as [`Reservoir::set_tau_ms`] clips): features P × T × N row-major, P = `taus.len()`,
+    /// and the activity summed over profiles. Rate networks without noise run all profiles in
+    /// one pass, reading each recurrent weight once per step for all of them; every profile's
+    /// sums are formed in the order `collect` forms them, so its features equal its own `collect`
+    /// bit for bit. Spiking or noisy networks run `collect` once per profile.
+    pub fn collect_many(
+        &self,
+        stimulus: &[f64],
+        taus: &[Vec<f64>],
+        noise_key: u64,
+    ) -> Result<(Vec<f64>, Activity), InvalidValue> {
+        let c = &self.config;
+        let (n, d, p) = (c.n, c.inputs, taus.len());
+        let mut clipped = self.clone();
+        let mut alpha = vec![0.0; n * p]; // neuron-major: alpha[i·P + k]
+        for (k, tau) in taus.iter().enumerate() {
+            clipped.set_tau_ms(tau)?;
+            for i in 0..n {
+                alpha[i * p + k] = c.dt_ms / clipped.tau_ms[i];
+            }
+        }
+        assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
+        let t_len = stimulus.len() / d;
+        let mut features = vec![0.0; p * t_len * n];
+        if c.kind != Kind::Rate || c.noise > 0.0 {
+            let mut total = Activity::default();
+            for (k, tau) in taus.iter().enumerate() {
+                clipped.set_tau_ms(tau)?;
+                let (f, a) = clipped.collect(stimulus, noise_key);
+                features[k * t_len * n..(k + 1) * t_len * n].copy_from_slice(&f);
+                total.samples += a.samples;
+                total.spikes += a.spikes;
+                total.synaptic_events += a.synaptic_events;
+            }
+            return Ok((features, total));
+        }
+        // W as rows of (value, column): the sparse kernel's CSR, or every entry of the dense one
+        // (the dense kernel sums over every column, zeros included).
+        let w: Option<Csr> = match &self.recurrent {
+            Recurrent::None => None,
+            Recurrent::Sparse(m) => Some(m.clone()),
+            Recurrent::Dense(m) => Some(Csr {
+                n,
+                start: (0..=n).map(|i| i * n).collect(),
+                index: (0..n * n).map(|e| (e % n) as u32).collect(),
+                values: m.clone(),
+            }),
+        };
+        let mut drive = vec![0.0; n];
+        let mut x = vec![0.0; n * p];
+        let mut r = vec![0.0; n * p];
+        let mut rec = vec![0.0; n * p];
+        for t in 0..t_len {
+            input_drive(&self.w_in, &self.bias, &stimulus[t * d..(t + 1) * d], &mut drive);
+            match &w {
+                None => rec.fill(0.0),
+                Some(w) => {
+                    for i in 0..n {
+                        // Row i's sums for profiles k0..k0+8 in registers, then the remainder one
+                        // at a time; each is Σ_e W_e·r_j(k) from 0 in the row's order, as in `collect`.
+                        let entries = w.start[i]..w.start[i + 1];
+                        let mut k0 = 0;
+                        while k0 + 8 <= p {
+                            let mut acc = [0.0f64; 8];
+                            for e in entries.clone() {
+                                let (v, at) = (w.values[e], w.index[e] as usize * p + k0);
+                                let rj: &[f64; 8] = r[at..at + 8].try_into().expect("8 profiles");
+                                for q in 0..8 {
+                                    acc[q] += v * rj[q];
+                                }
+                            }
+                            rec[i * p + k0..i * p + k0 + 8].copy_from_slice(&acc);
+                            k0 += 8;
+                        }
+                        for k in k0..p {
+                            let mut acc = 0.0;
+                            for e in entries.clone() {
+                                acc += w.values[e] * r[w.index[e] as usize * p + k];
+                            }
+                            rec[i * p + k] = acc;
+                        }
+                    }
+                }
+            }
+            for i in 0..n {
+                for k in 0..p {
+                    let m = i * p + k;
+                    x[m] += alpha[m] * (-x[m] + rec[m] + drive[i]);
+                    r[m] = x[m].tanh();
+                    features[(k * t_len + t) * n + i] = r[m];
+                }
+            }
+        }
+        let samples = (t_len * p) as u64;
+        Ok((features, Activity { samples, spikes: 0, synaptic_events: self.nnz as u64 * samples }))
+    }
+}
+
 /// drive_i = Σ_k Win_ik u_k + b_i.
 fn input_drive(w_in: &[f64], bias: &[f64], u: &[f64], drive: &mut [f64]) {
     let d = u.len();
@@ -753,6 +853,39 @@ mod tests {
         let r = Reservoir::from_weights(&c, 0, &[0.0; 9], &[1.0; 3], &[0.0; 3], &[5.0, 0.5, 2.0]).unwrap();
         assert_eq!(r.tau_ms, vec![5.0, 1.0, 2.0]);
         assert!(matches!(r.recurrent, Recurrent::None));
+    }
+
+    #[test]
+    fn collect_many_equals_collect_per_profile() {
+        for (kind, p, noise) in
+            [(Kind::Rate, 0.1, 0.0), (Kind::Rate, 0.5, 0.0), (Kind::Rate, 0.1, 0.05), (Kind::Spiking, 0.1, 0.0)]
+        {
+            let profile = Profile { family: Family::Gamma, mean_ms: 5.0, cv: 1.0 };
+            let mut c = if kind == Kind::Rate {
+                ReservoirConfig::rate(30, profile)
+            } else {
+                ReservoirConfig::spiking(30, profile)
+            };
+            c.p_connect = p;
+            c.noise = noise;
+            let base = Reservoir::build(&c, 6).unwrap();
+            // 10 profiles: one block of 8 in registers and 2 one at a time.
+            let taus: Vec<Vec<f64>> = (0..10)
+                .map(|k| Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }.sample(30, &mut tau_rng(k, 30)))
+                .collect();
+            let stim: Vec<f64> = (0..200).map(|t| (t as f64 * 0.4).cos()).collect();
+            let (all, activity) = base.collect_many(&stim, &taus, 2).unwrap();
+            assert_eq!(activity.samples, 2000);
+            for (k, tau) in taus.iter().enumerate() {
+                let mut one = base.clone();
+                one.set_tau_ms(tau).unwrap();
+                assert_eq!(
+                    &all[k * 200 * 30..(k + 1) * 200 * 30],
+                    one.collect(&stim, 2).0.as_slice(),
+                    "{kind:?} p={p} {k}"
+                );
+            }
+        }
     }
 
     #[test]
