@@ -192,6 +192,7 @@ class Reservoir:
         """States from rest over ``inputs`` (float64 ``[T, D]``): float64 ``[T, N]``, one row per
         input sample (rate: tanh(x) after the step; spiking: the filtered spike trains). Every
         call starts from rest (x = 0). ``noise_key`` keys the noise stream when ``noise > 0``.
+        Ctrl-C stops the run at the next input sample and raises ``KeyboardInterrupt``.
         """
         u = _matrix("inputs", inputs, ("T", self.inputs))
         return self._r.run(u, _int("noise_key", noise_key))

@@ -4,6 +4,9 @@ bit from the published results.csv."""
 
 import csv
 import math
+import os
+import signal
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -118,6 +121,20 @@ def test_run_many_equals_one_run_per_profile(kind, density, noise):
     assert res.last_activity()["samples"] == 2500
     with pytest.raises(ValueError, match=r"tau_ms: expected shape \(P, 40\), got \(40,\)"):
         res.run_many(u, taus[0])
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_ctrl_c_stops_a_long_run(many):
+    res = hetero.Reservoir("rate", 1000, density=1.0, seed=0)  # 10⁶ multiply-adds per sample
+    u = np.zeros((50_000, 1))  # tens of seconds uninterrupted
+    timer = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            res.run_many(u, np.full((2, 1000), 5.0)) if many else res.run(u)
+    finally:
+        timer.cancel()
+    assert res.run(u[:3]).shape == (3, 1000)  # still usable
 
 
 def test_spiking_states_are_filtered_spike_trains():

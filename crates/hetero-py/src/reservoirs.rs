@@ -2,7 +2,8 @@
 //! task bank, all hetero-core's (`network::reservoir`, `neuron::heterogeneity`,
 //! `readout::ridge`, `data::tasks`), so a Python reservoir of seed s is the study's network of
 //! seed s. Arrays arrive float64 and C-contiguous (the Python half converts and checks shapes);
-//! compute runs with the GIL released and a panic becomes a `RuntimeError`.
+//! compute runs with the GIL released, a panic becomes a `RuntimeError`, and Ctrl-C during a
+//! reservoir run stops it at the next input sample and raises `KeyboardInterrupt`.
 
 use crate::errors;
 use faer::MatRef;
@@ -12,10 +13,14 @@ use hetero_core::network::reservoir::{tau_rng, Activity, Kind, Reservoir as Rust
 use hetero_core::neuron::heterogeneity::{Family, Profile};
 use hetero_core::readout::ridge;
 use numpy::{PyArray1, PyArray2, PyArray3, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
-use pyo3::exceptions::PyValueError;
+use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{channel, RecvTimeoutError};
+use std::sync::Mutex;
+use std::time::Duration;
 
 fn invalid(e: InvalidValue) -> PyErr {
     PyValueError::new_err(e.to_string())
@@ -24,6 +29,41 @@ fn invalid(e: InvalidValue) -> PyErr {
 /// Runs `f` with the GIL released; a panic becomes a `RuntimeError`.
 fn compute<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
     py.detach(|| catch_unwind(AssertUnwindSafe(f))).map_err(errors::panic)
+}
+
+/// Runs `f(stop)` on a worker thread while this thread waits with the GIL released, checking
+/// for signals every 50 ms: on Ctrl-C it sets `stop`, waits for the worker to give up (at its
+/// next input sample) and raises `KeyboardInterrupt`. A panic becomes a `RuntimeError`.
+fn interruptible<T: Send>(py: Python<'_>, f: impl FnOnce(&AtomicBool) -> T + Send) -> PyResult<T> {
+    let stop = AtomicBool::new(false);
+    let (done, finished) = channel::<()>();
+    let finished = Mutex::new(finished); // a Receiver is Send but not Sync
+    std::thread::scope(|scope| {
+        let stop_ref = &stop;
+        let worker = scope.spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| f(stop_ref)));
+            let _ = done.send(());
+            result
+        });
+        loop {
+            let wait = || finished.lock().unwrap_or_else(|e| e.into_inner()).recv_timeout(Duration::from_millis(50));
+            match py.detach(wait) {
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(interrupt) = py.check_signals() {
+                        stop.store(true, Ordering::Relaxed);
+                        let _ = py.detach(|| worker.join());
+                        return Err(interrupt);
+                    }
+                }
+                _ => break,
+            }
+        }
+        py.detach(|| worker.join()).map_err(errors::panic)?.map_err(errors::panic)
+    })
+}
+
+fn interrupted() -> PyErr {
+    PyKeyboardInterrupt::new_err("reservoir run interrupted")
 }
 
 fn matrix<'py>(py: Python<'py>, v: Vec<f64>, rows: usize, cols: usize) -> PyResult<Bound<'py, PyArray2<f64>>> {
@@ -164,7 +204,8 @@ impl Reservoir {
             )));
         }
         let u = inputs.as_slice()?;
-        let (states, activity) = compute(py, || r.collect(u, noise_key))?;
+        let (states, activity) =
+            interruptible(py, |stop| r.collect_until(u, noise_key, stop))?.ok_or_else(interrupted)?;
         self.last = activity;
         matrix(py, states, t, r.config.n)
     }
@@ -190,7 +231,9 @@ impl Reservoir {
         }
         let u = inputs.as_slice()?;
         let taus: Vec<Vec<f64>> = tau_ms.as_slice()?.chunks(n.max(1)).map(|c| c.to_vec()).collect();
-        let (states, activity) = compute(py, || r.collect_many(u, &taus[..p], noise_key))?.map_err(invalid)?;
+        let (states, activity) = interruptible(py, |stop| r.collect_many(u, &taus[..p], noise_key, stop))?
+            .map_err(invalid)?
+            .ok_or_else(interrupted)?;
         self.last = activity;
         PyArray1::from_vec(py, states).reshape([p, t, n])
     }

@@ -25,6 +25,7 @@ use crate::rng::{stream_rng, Stream};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Density (nnz / N²) above which the recurrent product uses the dense kernel.
 pub const DENSE_ABOVE: f64 = 0.25;
@@ -470,6 +471,12 @@ impl Reservoir {
     /// (T × N row-major, one row per input sample) and the activity counters. `noise_key` seeds the
     /// noise stream (used only when σ > 0).
     pub fn collect(&self, stimulus: &[f64], noise_key: u64) -> (Vec<f64>, Activity) {
+        self.collect_until(stimulus, noise_key, &AtomicBool::new(false)).expect("never stopped")
+    }
+
+    /// [`Reservoir::collect`] that gives up (`None`) at the first input sample after `stop` is
+    /// set (a caller's interrupt, e.g. Ctrl-C from Python); the same result otherwise.
+    pub fn collect_until(&self, stimulus: &[f64], noise_key: u64, stop: &AtomicBool) -> Option<(Vec<f64>, Activity)> {
         let c = &self.config;
         let (n, d) = (c.n, c.inputs);
         assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
@@ -486,6 +493,9 @@ impl Reservoir {
                 let mut r = vec![0.0; n];
                 let mut rec = vec![0.0; n];
                 for t in 0..t_len {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let u = &stimulus[t * d..(t + 1) * d];
                     input_drive(&self.w_in, &self.bias, u, &mut drive);
                     match &self.recurrent {
@@ -520,6 +530,9 @@ impl Reservoir {
                 let mut spiked: Vec<u32> = Vec::with_capacity(n);
                 let mut next: Vec<u32> = Vec::with_capacity(n);
                 for t in 0..t_len {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let u = &stimulus[t * d..(t + 1) * d];
                     input_drive(&self.w_in, &self.bias, u, &mut drive);
                     for _ in 0..c.substeps {
@@ -570,7 +583,7 @@ impl Reservoir {
                 }
             }
         }
-        (features, activity)
+        Some((features, activity))
     }
 }
 
@@ -581,12 +594,15 @@ impl Reservoir {
     /// one pass, reading each recurrent weight once per step for all of them; every profile's
     /// sums are formed in the order `collect` forms them, so its features equal its own `collect`
     /// bit for bit. Spiking or noisy networks run `collect` once per profile.
+    /// Gives up (`Ok(None)`) at the first input sample after `stop` is set, as
+    /// [`Reservoir::collect_until`] does.
     pub fn collect_many(
         &self,
         stimulus: &[f64],
         taus: &[Vec<f64>],
         noise_key: u64,
-    ) -> Result<(Vec<f64>, Activity), InvalidValue> {
+        stop: &AtomicBool,
+    ) -> Result<Option<(Vec<f64>, Activity)>, InvalidValue> {
         let c = &self.config;
         let (n, d, p) = (c.n, c.inputs, taus.len());
         let mut clipped = self.clone();
@@ -604,13 +620,13 @@ impl Reservoir {
             let mut total = Activity::default();
             for (k, tau) in taus.iter().enumerate() {
                 clipped.set_tau_ms(tau)?;
-                let (f, a) = clipped.collect(stimulus, noise_key);
+                let Some((f, a)) = clipped.collect_until(stimulus, noise_key, stop) else { return Ok(None) };
                 features[k * t_len * n..(k + 1) * t_len * n].copy_from_slice(&f);
                 total.samples += a.samples;
                 total.spikes += a.spikes;
                 total.synaptic_events += a.synaptic_events;
             }
-            return Ok((features, total));
+            return Ok(Some((features, total)));
         }
         // W as rows of (value, column): the sparse kernel's CSR, or every entry of the dense one
         // (the dense kernel sums over every column, zeros included).
@@ -629,6 +645,9 @@ impl Reservoir {
         let mut r = vec![0.0; n * p];
         let mut rec = vec![0.0; n * p];
         for t in 0..t_len {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
             input_drive(&self.w_in, &self.bias, &stimulus[t * d..(t + 1) * d], &mut drive);
             match &w {
                 None => rec.fill(0.0),
@@ -670,7 +689,7 @@ impl Reservoir {
             }
         }
         let samples = (t_len * p) as u64;
-        Ok((features, Activity { samples, spikes: 0, synaptic_events: self.nnz as u64 * samples }))
+        Ok(Some((features, Activity { samples, spikes: 0, synaptic_events: self.nnz as u64 * samples })))
     }
 }
 
@@ -874,7 +893,9 @@ mod tests {
                 .map(|k| Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }.sample(30, &mut tau_rng(k, 30)))
                 .collect();
             let stim: Vec<f64> = (0..200).map(|t| (t as f64 * 0.4).cos()).collect();
-            let (all, activity) = base.collect_many(&stim, &taus, 2).unwrap();
+            let (all, activity) = base.collect_many(&stim, &taus, 2, &AtomicBool::new(false)).unwrap().unwrap();
+            assert!(base.collect_many(&stim, &taus, 2, &AtomicBool::new(true)).unwrap().is_none());
+            assert!(base.collect_until(&stim, 2, &AtomicBool::new(true)).is_none());
             assert_eq!(activity.samples, 2000);
             for (k, tau) in taus.iter().enumerate() {
                 let mut one = base.clone();
