@@ -340,7 +340,7 @@ def ridge(states: Any, targets: Any, *, lambdas: Any = None, validation: Any = N
     if validation is None:
         if len(grid) > 1:
             raise ValueError(f"lambdas: {len(grid)} values need validation=(states_val, targets_val) to choose among them")
-        xv, yv = x, y
+        xv, yv = x[:1], y[:1]  # not used: one λ needs no choice
     else:
         if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
             raise TypeError("validation: expected a pair (states_val, targets_val)")
