@@ -115,7 +115,7 @@ pub fn fit(
     let mut weights = Mat::<f64>::zeros(n, k);
     matmul(weights.as_mut(), Accum::Replace, v, scaled.as_ref(), 1.0, Par::Seq);
     let bias = (0..k).map(|j| ym[j] - (0..n).map(|i| xm[i] * weights[(i, j)]).sum::<f64>()).collect();
-    hetero_core::machine::clean_upper_vector_state(); // faer's kernels may leave it dirty
+    crate::machine::clean_upper_vector_state(); // faer's kernels may leave it dirty
     Readout { weights, bias, lambda_rel: best.iter().map(|b| b.1).collect() }
 }
 
@@ -149,8 +149,8 @@ pub fn training_flop(t: usize, n: usize, k: usize, t_val: usize, grid: usize) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rng::{stream_rng, Stream};
     use faer::linalg::solvers::Solve;
-    use hetero_core::rng::{stream_rng, Stream};
     use rand_distr::{Distribution, StandardNormal};
 
     fn random(rows: usize, cols: usize, seed: u64) -> Mat<f64> {
