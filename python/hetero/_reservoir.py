@@ -138,7 +138,7 @@ class Reservoir:
         tau_syn_ms: float | None = None,
         tau_filter_ms: float | None = None,
         spike_gain: float | None = None,
-    ):
+    ) -> None:
         if kind not in ("rate", "spiking"):
             raise ValueError(f"kind = {kind!r}: expected 'rate' or 'spiking'")
         n = _int("n", n, 1)
@@ -240,18 +240,22 @@ class Reservoir:
 
     @property
     def n(self) -> int:
+        """Neurons N."""
         return self._r.n
 
     @property
     def inputs(self) -> int:
+        """Input channels D."""
         return self._r.inputs
 
     @property
     def kind(self) -> str:
+        """``"rate"`` or ``"spiking"``."""
         return self._r.kind
 
     @property
     def seed(self) -> int:
+        """The seed W, W_in, the bias and τ were drawn from."""
         return self._r.seed
 
     @property
@@ -261,6 +265,7 @@ class Reservoir:
 
     @property
     def dt_ms(self) -> float:
+        """The Euler step Δt (ms)."""
         return self._r.dt_ms
 
     @property
@@ -281,7 +286,7 @@ class Readout:
     ``lambdas`` ``[K]`` chosen per target. :meth:`predict` and :meth:`r2` take states ``[T, N]``
     and give ``[T, K]`` / ``[K]``, or ``[T]`` / a float when fitted on 1-D targets."""
 
-    def __init__(self, weights: np.ndarray, bias: np.ndarray, lambdas: np.ndarray, vector: bool):
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, lambdas: np.ndarray, vector: bool) -> None:
         self.weights = weights
         self.bias = bias
         self.lambdas = lambdas
@@ -289,7 +294,8 @@ class Readout:
 
     @property
     def n(self) -> int:
-        return self.weights.shape[0]
+        """Features N the readout takes (the reservoir's neurons)."""
+        return int(self.weights.shape[0])
 
     def predict(self, states: Any) -> np.ndarray:
         """X·W + b."""
