@@ -1184,3 +1184,24 @@ fn an_interrupted_reproduction_says_how_to_continue_and_continues() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A run that met its stop criterion and was killed after its last checkpoint but before its
+/// summary is finished: resuming it writes the summary and trains no further generation (a
+/// reproduction continues such a job; its row must equal the uninterrupted one).
+#[test]
+fn resuming_a_run_that_already_stopped_trains_no_further() {
+    let dir = scratch("stopped-resume");
+    let config = small_config(&dir, 20);
+    let stop = ["--set", "run.stop_fitness=0", "--set", "run.stop_patience=2"];
+    train(&dir, &config, "straight", &stop);
+    let straight = metrics_without_timing(&dir.join("straight"));
+    assert_eq!(straight.len(), 3, "stopped after 2 generations: {straight:?}");
+    train(&dir, &config, "cut", &stop);
+    std::fs::remove_file(dir.join("cut/summary.json")).unwrap();
+    train(&dir, &config, "cut", &["--resume"]);
+    assert_eq!(metrics_without_timing(&dir.join("cut")), straight);
+    assert_same_file(&dir.join("straight/params.safetensors"), &dir.join("cut/params.safetensors"));
+    let summary = std::fs::read_to_string(dir.join("cut/summary.json")).unwrap();
+    assert!(summary.contains("\"generations\""), "{summary}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
