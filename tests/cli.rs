@@ -1139,3 +1139,69 @@ fn interrupts_say_where_the_run_stopped_and_how_to_continue() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Point 11 of issue 17: a signal during a reproduction exits at once with 130 / 143, saying that
+/// finished runs are kept and giving the same command, which then completes the study (finished
+/// jobs reused, unfinished ones continued or rerun) with the results of an uninterrupted study.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_reproduction_says_how_to_continue_and_continues() {
+    let dir = scratch("interrupt-sweep");
+    let args =
+        ["reproduce", "memory-length", "--quick", "--lengths", "5,10", "--taus", "20", "--generations", "60", "--out"];
+    let with = |out: &str| -> Vec<String> { args.iter().map(|s| s.to_string()).chain([out.to_string()]).collect() };
+    let o = run_in(&dir, &with("straight").iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let child = hetero()
+        .current_dir(&dir)
+        .args(with("cut"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let runs = dir.join("cut/runs");
+    let start = Instant::now();
+    while std::fs::read_dir(&runs).map_or(0, |d| d.count()) < 1 && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap().success());
+    let o = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    if o.status.success() {
+        panic!("the study finished before the signal; make it longer: {stderr}");
+    }
+    assert_eq!(o.status.code(), Some(130), "{stderr}");
+    let line = stderr.lines().last().unwrap();
+    let command = line.split_once("continue with: ").expect(line).1;
+    assert!(line.starts_with("interrupted; finished runs are kept"), "{line}");
+    assert_eq!(command, format!("hetero {}", with("cut").join(" ")));
+    let o = run_in(&dir, &command.split(' ').skip(1).collect::<Vec<_>>());
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("straight/results.csv")).unwrap(),
+        std::fs::read_to_string(dir.join("cut/results.csv")).unwrap()
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A run that met its stop criterion and was killed after its last checkpoint but before its
+/// summary is finished: resuming it writes the summary and trains no further generation (a
+/// reproduction continues such a job; its row must equal the uninterrupted one).
+#[test]
+fn resuming_a_run_that_already_stopped_trains_no_further() {
+    let dir = scratch("stopped-resume");
+    let config = small_config(&dir, 20);
+    let stop = ["--set", "run.stop_fitness=0", "--set", "run.stop_patience=2"];
+    train(&dir, &config, "straight", &stop);
+    let straight = metrics_without_timing(&dir.join("straight"));
+    assert_eq!(straight.len(), 3, "stopped after 2 generations: {straight:?}");
+    train(&dir, &config, "cut", &stop);
+    std::fs::remove_file(dir.join("cut/summary.json")).unwrap();
+    train(&dir, &config, "cut", &["--resume"]);
+    assert_eq!(metrics_without_timing(&dir.join("cut")), straight);
+    assert_same_file(&dir.join("straight/params.safetensors"), &dir.join("cut/params.safetensors"));
+    let summary = std::fs::read_to_string(dir.join("cut/summary.json")).unwrap();
+    assert!(summary.contains("\"generations\""), "{summary}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -3,7 +3,7 @@
 //! Problem seam, environment rollouts ([`rollout`]) and the MPI split (feature `mpi`).
 //!
 //! Layers (a module imports only from its own layer or below): 0 `io`, `rng`, `invalid`,
-//! `machine` → 1 `neuron`, `network`, `strategy`, `env`, `data`, `gradient` → 2 `config`,
+//! `machine` → 1 `neuron`, `network`, `readout`, `strategy`, `env`, `data`, `gradient` → 2 `config`,
 //! `engine`, `rollout`, `distributed`. No figures, progress bars or argument parsing here: those
 //! are observers and front ends (hetero-lab, the CLI, the Python package).
 
@@ -25,6 +25,7 @@ pub mod io;
 pub mod machine;
 pub mod network;
 pub mod neuron;
+pub mod readout;
 pub mod resources;
 pub mod rng;
 pub mod rollout;

@@ -7,6 +7,7 @@
 
 mod envs;
 mod errors;
+mod reservoirs;
 mod runs;
 mod snn;
 mod strategies;
@@ -21,6 +22,7 @@ fn _hetero(m: &Bound<'_, PyModule>) -> PyResult<()> {
     strategies::register(m)?;
     envs::register(m)?;
     snn::register(m)?;
+    reservoirs::register(m)?;
     errors::register(m)?;
     Ok(())
 }

@@ -95,6 +95,7 @@ pub fn train_problem(
     let mut start = 0u64;
     let mut wall_before = 0.0;
     let mut kept: Option<Kept> = None;
+    let mut stopped_early = false;
     if resume {
         let saved = restore_checkpoint(&paths.checkpoint, strategy.as_mut())?;
         check_same_experiment(&saved, config, &paths.checkpoint, &paths.config)?;
@@ -106,7 +107,10 @@ pub fn train_problem(
         }
         problem.restore(&paths.checkpoint, &saved.arrays, start, out_dir)?;
         rows = read_metrics(&paths.metrics, start)?;
-        if start >= config.run.generations {
+        // A run that had already met its stop criterion (killed after its last checkpoint but
+        // before its summary) is finished: it trains no further generation, as a straight run.
+        stopped_early = streak(&rows, config.run.stop_fitness) >= config.run.stop_patience;
+        if start >= config.run.generations && !stopped_early {
             return Err(TrainError::Resume {
                 path: paths.checkpoint.display().to_string(),
                 message: format!(
@@ -132,7 +136,8 @@ pub fn train_problem(
 
     let mut population = vec![0.0f32; p * d];
     let t0 = Instant::now();
-    for g in start..config.run.generations {
+    let end = if stopped_early { start } else { config.run.generations };
+    for g in start..end {
         #[cfg(feature = "mpi")]
         crate::distributed::maybe_fail(g);
         let tg = Instant::now();
@@ -170,9 +175,8 @@ pub fn train_problem(
             episodes_per_s: (p * info.items_per_member) as f64 / tg.elapsed().as_secs_f64(),
             wall_s: wall_before + t0.elapsed().as_secs_f64(),
         };
-        let solved_streak = rows.iter().rev().take_while(|r| r.centre_fitness >= config.run.stop_fitness).count()
-            as u64
-            + (row.centre_fitness >= config.run.stop_fitness) as u64;
+        let solved_streak =
+            streak(&rows, config.run.stop_fitness) + (row.centre_fitness >= config.run.stop_fitness) as u64;
         let stop_now = solved_streak >= config.run.stop_patience;
         let last = g + 1 == config.run.generations || stop_now;
         problem.end_generation(g + 1, &centre, last, out_dir, writer)?;
@@ -231,6 +235,11 @@ pub fn train_problem(
         o.on_finish(&summary).map_err(|e| TrainError::Observer(e.to_string()))?;
     }
     Ok(summary)
+}
+
+/// Generations at the end of `rows` whose centre reached `stop_fitness`.
+fn streak(rows: &[MetricsRow], stop_fitness: f64) -> u64 {
+    rows.iter().rev().take_while(|r| r.centre_fitness >= stop_fitness).count() as u64
 }
 
 /// The best centre so far (`run.keep_best`), kept in the checkpoint as `kept.centre` (f32) and

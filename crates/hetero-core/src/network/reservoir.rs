@@ -1,6 +1,6 @@
 //! Reservoirs with quenched, heterogeneous time constants (Paper B; SPEC §1.2;
 //! research/paper_b_methods.md §B1–B2). Weights and τ are drawn once from the network seed and
-//! never trained; only a linear readout (`hetero_lab::analysis::ridge`) is fitted on the states.
+//! never trained; only a linear readout ([`crate::readout::ridge`]) is fitted on the states.
 //!
 //! Rate (leaky tanh), one Euler step Δt per input sample:
 //! ```text
@@ -23,7 +23,9 @@ use crate::invalid::InvalidValue;
 use crate::neuron::heterogeneity::Profile;
 use crate::rng::{stream_rng, Stream};
 use rand::Rng;
+use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Density (nnz / N²) above which the recurrent product uses the dense kernel.
 pub const DENSE_ABOVE: f64 = 0.25;
@@ -265,6 +267,27 @@ pub enum Recurrent {
     Dense(Vec<f64>),
 }
 
+impl Recurrent {
+    /// The kernel for the (non-empty) W as CSR: rate keeps W, spiking uses Wᵀ; dense above
+    /// [`DENSE_ABOVE`].
+    fn kernel(w: Csr, kind: Kind) -> Self {
+        let n = w.n;
+        let dense = w.nnz() as f64 / (n * n) as f64 > DENSE_ABOVE;
+        let m = if kind == Kind::Spiking { w.transpose() } else { w };
+        if dense {
+            Recurrent::Dense(m.to_dense())
+        } else {
+            Recurrent::Sparse(m)
+        }
+    }
+}
+
+/// The random stream τ is drawn from for `n` neurons and `seed` ([`Reservoir::build`]; also the
+/// Python package's `tau_profile`, so a profile drawn alone equals the reservoir's).
+pub fn tau_rng(seed: u64, n: usize) -> ChaCha8Rng {
+    stream_rng(seed, Stream::Weights, [0xB3, n as u64, 0])
+}
+
 /// A built reservoir: weights, biases and τ, fixed for its lifetime.
 #[derive(Clone, Debug)]
 pub struct Reservoir {
@@ -324,16 +347,7 @@ impl Reservoir {
         }
         csr.scale(scale);
         let nnz = if config.recurrent && scale != 0.0 { csr.nnz() } else { 0 };
-        let recurrent = if nnz == 0 {
-            Recurrent::None
-        } else {
-            let m = if config.kind == Kind::Spiking { csr.transpose() } else { csr };
-            if nnz as f64 / (n * n) as f64 > DENSE_ABOVE {
-                Recurrent::Dense(m.to_dense())
-            } else {
-                Recurrent::Sparse(m)
-            }
-        };
+        let recurrent = if nnz == 0 { Recurrent::None } else { Recurrent::kernel(csr, config.kind) };
         // Input columns are drawn per channel, so a 1-channel and a 3-channel network share column 0.
         let mut w_in = vec![0.0; n * d];
         for k in 0..d {
@@ -356,9 +370,91 @@ impl Reservoir {
                 (0..n).map(|_| config.bias_centre + config.bias_scale * r.random_range(-1.0..=1.0)).collect()
             }
         };
-        let mut r = stream_rng(seed, Stream::Weights, [0xB3, n as u64, 0]);
-        let tau_ms = config.profile.sample_clipped(n, config.dt_ms, &mut r);
+        let tau_ms = config.profile.sample_clipped(n, config.dt_ms, &mut tau_rng(seed, n));
         Ok(Self { config: config.clone(), seed, tau_ms, recurrent, nnz, raw_radius, w_in, bias })
+    }
+
+    /// A reservoir with the given weights, used as given (no rescaling): `w` row-major N × N (the
+    /// W of the equations, W_ij from j to i; spiking: the gain g included), `w_in` row-major N × D,
+    /// `bias` N and `tau_ms` N (clipped below at Δt as [`Reservoir::build`] clips). The config's
+    /// drawing fields (p, ρ, input and bias scales, profile) are not used; `recurrent = false`
+    /// removes W. `seed` keys only the noise stream. The kernel (sparse or dense) is chosen by
+    /// the density of `w` as in [`Reservoir::build`], so `from_weights` of a built reservoir's
+    /// [`Reservoir::w_dense`], `w_in`, `bias` and `tau_ms` collects the same states bit for bit.
+    pub fn from_weights(
+        config: &ReservoirConfig,
+        seed: u64,
+        w: &[f64],
+        w_in: &[f64],
+        bias: &[f64],
+        tau_ms: &[f64],
+    ) -> Result<Self, InvalidValue> {
+        config.validate()?;
+        let (n, d) = (config.n, config.inputs);
+        for (field, len, want) in
+            [("W entries", w.len(), n * n), ("W_in entries", w_in.len(), n * d), ("bias entries", bias.len(), n)]
+        {
+            if len != want {
+                return Err(InvalidValue::new(field, len, format!("expected {want} (N = {n}, D = {d})")));
+            }
+        }
+        for (field, values) in [("W", w), ("W_in", w_in), ("bias", bias)] {
+            if let Some(i) = values.iter().position(|v| !v.is_finite()) {
+                return Err(InvalidValue::new(&format!("{field}[{i}]"), values[i], "must be finite"));
+            }
+        }
+        let mut csr = Csr { n, start: vec![0], index: Vec::new(), values: Vec::new() };
+        for i in 0..n {
+            for j in 0..n {
+                if w[i * n + j] != 0.0 {
+                    csr.index.push(j as u32);
+                    csr.values.push(w[i * n + j]);
+                }
+            }
+            csr.start.push(csr.index.len());
+        }
+        let nnz = if config.recurrent { csr.nnz() } else { 0 };
+        let recurrent = if nnz == 0 { Recurrent::None } else { Recurrent::kernel(csr, config.kind) };
+        let mut r = Self {
+            config: config.clone(),
+            seed,
+            tau_ms: Vec::new(),
+            recurrent,
+            nnz,
+            raw_radius: f64::NAN,
+            w_in: w_in.to_vec(),
+            bias: bias.to_vec(),
+        };
+        r.set_tau_ms(tau_ms)?;
+        Ok(r)
+    }
+
+    /// Replaces τ (ms; N values, each positive and finite), clipped below at Δt. Weights stay.
+    pub fn set_tau_ms(&mut self, tau_ms: &[f64]) -> Result<(), InvalidValue> {
+        if tau_ms.len() != self.config.n {
+            return Err(InvalidValue::new("tau_ms entries", tau_ms.len(), format!("expected N = {}", self.config.n)));
+        }
+        if let Some(i) = tau_ms.iter().position(|t| !(*t > 0.0 && t.is_finite())) {
+            return Err(InvalidValue::new(&format!("tau_ms[{i}]"), tau_ms[i], "must be a positive number"));
+        }
+        self.tau_ms = tau_ms.iter().map(|t| t.max(self.config.dt_ms)).collect();
+        Ok(())
+    }
+
+    /// The recurrent weights as used, dense row-major N × N with W_ij from j to i (spiking: the
+    /// gain g included); zeros when recurrence is removed.
+    pub fn w_dense(&self) -> Vec<f64> {
+        let n = self.config.n;
+        let stored = match &self.recurrent {
+            Recurrent::None => return vec![0.0; n * n],
+            Recurrent::Sparse(m) => m.to_dense(),
+            Recurrent::Dense(m) => m.clone(),
+        };
+        if self.config.kind == Kind::Spiking {
+            (0..n * n).map(|k| stored[(k % n) * n + k / n]).collect()
+        } else {
+            stored
+        }
     }
 
     /// Multiply–accumulates per input sample: recurrent non-zeros + N·D input + N leak updates (rate);
@@ -375,6 +471,12 @@ impl Reservoir {
     /// (T × N row-major, one row per input sample) and the activity counters. `noise_key` seeds the
     /// noise stream (used only when σ > 0).
     pub fn collect(&self, stimulus: &[f64], noise_key: u64) -> (Vec<f64>, Activity) {
+        self.collect_until(stimulus, noise_key, &AtomicBool::new(false)).expect("never stopped")
+    }
+
+    /// [`Reservoir::collect`] that gives up (`None`) at the first input sample after `stop` is
+    /// set (a caller's interrupt, e.g. Ctrl-C from Python); the same result otherwise.
+    pub fn collect_until(&self, stimulus: &[f64], noise_key: u64, stop: &AtomicBool) -> Option<(Vec<f64>, Activity)> {
         let c = &self.config;
         let (n, d) = (c.n, c.inputs);
         assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
@@ -391,6 +493,9 @@ impl Reservoir {
                 let mut r = vec![0.0; n];
                 let mut rec = vec![0.0; n];
                 for t in 0..t_len {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let u = &stimulus[t * d..(t + 1) * d];
                     input_drive(&self.w_in, &self.bias, u, &mut drive);
                     match &self.recurrent {
@@ -425,6 +530,9 @@ impl Reservoir {
                 let mut spiked: Vec<u32> = Vec::with_capacity(n);
                 let mut next: Vec<u32> = Vec::with_capacity(n);
                 for t in 0..t_len {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let u = &stimulus[t * d..(t + 1) * d];
                     input_drive(&self.w_in, &self.bias, u, &mut drive);
                     for _ in 0..c.substeps {
@@ -475,7 +583,113 @@ impl Reservoir {
                 }
             }
         }
-        (features, activity)
+        Some((features, activity))
+    }
+}
+
+impl Reservoir {
+    /// [`Reservoir::collect`] for several τ vectors on these weights (each N values, clipped at
+    /// Δt as [`Reservoir::set_tau_ms`] clips): features P × T × N row-major, P = `taus.len()`,
+    /// and the activity summed over profiles. Rate networks without noise run all profiles in
+    /// one pass, reading each recurrent weight once per step for all of them; every profile's
+    /// sums are formed in the order `collect` forms them, so its features equal its own `collect`
+    /// bit for bit. Spiking or noisy networks run `collect` once per profile.
+    /// Gives up (`Ok(None)`) at the first input sample after `stop` is set, as
+    /// [`Reservoir::collect_until`] does.
+    pub fn collect_many(
+        &self,
+        stimulus: &[f64],
+        taus: &[Vec<f64>],
+        noise_key: u64,
+        stop: &AtomicBool,
+    ) -> Result<Option<(Vec<f64>, Activity)>, InvalidValue> {
+        let c = &self.config;
+        let (n, d, p) = (c.n, c.inputs, taus.len());
+        let mut clipped = self.clone();
+        let mut alpha = vec![0.0; n * p]; // neuron-major: alpha[i·P + k]
+        for (k, tau) in taus.iter().enumerate() {
+            clipped.set_tau_ms(tau)?;
+            for i in 0..n {
+                alpha[i * p + k] = c.dt_ms / clipped.tau_ms[i];
+            }
+        }
+        assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
+        let t_len = stimulus.len() / d;
+        let mut features = vec![0.0; p * t_len * n];
+        if c.kind != Kind::Rate || c.noise > 0.0 {
+            let mut total = Activity::default();
+            for (k, tau) in taus.iter().enumerate() {
+                clipped.set_tau_ms(tau)?;
+                let Some((f, a)) = clipped.collect_until(stimulus, noise_key, stop) else { return Ok(None) };
+                features[k * t_len * n..(k + 1) * t_len * n].copy_from_slice(&f);
+                total.samples += a.samples;
+                total.spikes += a.spikes;
+                total.synaptic_events += a.synaptic_events;
+            }
+            return Ok(Some((features, total)));
+        }
+        // W as rows of (value, column): the sparse kernel's CSR, or every entry of the dense one
+        // (the dense kernel sums over every column, zeros included).
+        let w: Option<Csr> = match &self.recurrent {
+            Recurrent::None => None,
+            Recurrent::Sparse(m) => Some(m.clone()),
+            Recurrent::Dense(m) => Some(Csr {
+                n,
+                start: (0..=n).map(|i| i * n).collect(),
+                index: (0..n * n).map(|e| (e % n) as u32).collect(),
+                values: m.clone(),
+            }),
+        };
+        let mut drive = vec![0.0; n];
+        let mut x = vec![0.0; n * p];
+        let mut r = vec![0.0; n * p];
+        let mut rec = vec![0.0; n * p];
+        for t in 0..t_len {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(None);
+            }
+            input_drive(&self.w_in, &self.bias, &stimulus[t * d..(t + 1) * d], &mut drive);
+            match &w {
+                None => rec.fill(0.0),
+                Some(w) => {
+                    for i in 0..n {
+                        // Row i's sums for profiles k0..k0+8 in registers, then the remainder one
+                        // at a time; each is Σ_e W_e·r_j(k) from 0 in the row's order, as in `collect`.
+                        let entries = w.start[i]..w.start[i + 1];
+                        let mut k0 = 0;
+                        while k0 + 8 <= p {
+                            let mut acc = [0.0f64; 8];
+                            for e in entries.clone() {
+                                let (v, at) = (w.values[e], w.index[e] as usize * p + k0);
+                                let rj: &[f64; 8] = r[at..at + 8].try_into().expect("8 profiles");
+                                for q in 0..8 {
+                                    acc[q] += v * rj[q];
+                                }
+                            }
+                            rec[i * p + k0..i * p + k0 + 8].copy_from_slice(&acc);
+                            k0 += 8;
+                        }
+                        for k in k0..p {
+                            let mut acc = 0.0;
+                            for e in entries.clone() {
+                                acc += w.values[e] * r[w.index[e] as usize * p + k];
+                            }
+                            rec[i * p + k] = acc;
+                        }
+                    }
+                }
+            }
+            for i in 0..n {
+                for k in 0..p {
+                    let m = i * p + k;
+                    x[m] += alpha[m] * (-x[m] + rec[m] + drive[i]);
+                    r[m] = x[m].tanh();
+                    features[(k * t_len + t) * n + i] = r[m];
+                }
+            }
+        }
+        let samples = (t_len * p) as u64;
+        Ok(Some((features, Activity { samples, spikes: 0, synaptic_events: self.nnz as u64 * samples })))
     }
 }
 
@@ -619,6 +833,79 @@ mod tests {
         for t in 0..50 {
             x += a * (-x + r.w_in[3] * 0.3 + r.bias[3]);
             assert!((f[t * 10 + 3] - f64::tanh(x)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn from_weights_of_a_built_reservoir_collects_the_same_states() {
+        for kind in [Kind::Rate, Kind::Spiking] {
+            for p in [0.1, 0.5] {
+                let profile = Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 };
+                let mut c = if kind == Kind::Rate {
+                    ReservoirConfig::rate(40, profile)
+                } else {
+                    ReservoirConfig::spiking(40, profile)
+                };
+                c.p_connect = p;
+                c.inputs = 2;
+                let a = Reservoir::build(&c, 4).unwrap();
+                let b = Reservoir::from_weights(&c, 4, &a.w_dense(), &a.w_in, &a.bias, &a.tau_ms).unwrap();
+                assert_eq!(b.nnz, a.nnz);
+                assert_eq!(matches!(b.recurrent, Recurrent::Dense(_)), matches!(a.recurrent, Recurrent::Dense(_)));
+                let stim: Vec<f64> = (0..400).map(|t| (t as f64 * 0.21).sin()).collect();
+                assert_eq!(a.collect(&stim, 0).0, b.collect(&stim, 0).0, "{kind:?} p={p}");
+                if kind == Kind::Spiking {
+                    // W as used: I_i gains W_ij when j spikes (Wᵀ stored).
+                    let (w, n) = (a.w_dense(), 40);
+                    let wt = match &a.recurrent {
+                        Recurrent::Sparse(m) => m.to_dense(),
+                        Recurrent::Dense(m) => m.clone(),
+                        Recurrent::None => unreachable!(),
+                    };
+                    assert!((0..n).all(|i| (0..n).all(|j| w[i * n + j] == wt[j * n + i])));
+                }
+            }
+        }
+        let c = ReservoirConfig::rate(3, homog(5.0));
+        let e = Reservoir::from_weights(&c, 0, &[0.0; 9], &[1.0; 3], &[0.0; 3], &[5.0, 0.5, 0.0]).unwrap_err();
+        assert_eq!(e.field, "tau_ms[2]");
+        let r = Reservoir::from_weights(&c, 0, &[0.0; 9], &[1.0; 3], &[0.0; 3], &[5.0, 0.5, 2.0]).unwrap();
+        assert_eq!(r.tau_ms, vec![5.0, 1.0, 2.0]);
+        assert!(matches!(r.recurrent, Recurrent::None));
+    }
+
+    #[test]
+    fn collect_many_equals_collect_per_profile() {
+        for (kind, p, noise) in
+            [(Kind::Rate, 0.1, 0.0), (Kind::Rate, 0.5, 0.0), (Kind::Rate, 0.1, 0.05), (Kind::Spiking, 0.1, 0.0)]
+        {
+            let profile = Profile { family: Family::Gamma, mean_ms: 5.0, cv: 1.0 };
+            let mut c = if kind == Kind::Rate {
+                ReservoirConfig::rate(30, profile)
+            } else {
+                ReservoirConfig::spiking(30, profile)
+            };
+            c.p_connect = p;
+            c.noise = noise;
+            let base = Reservoir::build(&c, 6).unwrap();
+            // 10 profiles: one block of 8 in registers and 2 one at a time.
+            let taus: Vec<Vec<f64>> = (0..10)
+                .map(|k| Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }.sample(30, &mut tau_rng(k, 30)))
+                .collect();
+            let stim: Vec<f64> = (0..200).map(|t| (t as f64 * 0.4).cos()).collect();
+            let (all, activity) = base.collect_many(&stim, &taus, 2, &AtomicBool::new(false)).unwrap().unwrap();
+            assert!(base.collect_many(&stim, &taus, 2, &AtomicBool::new(true)).unwrap().is_none());
+            assert!(base.collect_until(&stim, 2, &AtomicBool::new(true)).is_none());
+            assert_eq!(activity.samples, 2000);
+            for (k, tau) in taus.iter().enumerate() {
+                let mut one = base.clone();
+                one.set_tau_ms(tau).unwrap();
+                assert_eq!(
+                    &all[k * 200 * 30..(k + 1) * 200 * 30],
+                    one.collect(&stim, 2).0.as_slice(),
+                    "{kind:?} p={p} {k}"
+                );
+            }
         }
     }
 
