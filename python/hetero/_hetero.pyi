@@ -255,9 +255,9 @@ class Reservoir:
         w_in: _F64 | None,
         bias: _F64 | None,
     ) -> Reservoir: ...
-    def run(self, inputs: _F64, noise_key: int) -> _F64:
+    def run(self, inputs: _F64, noise_key: int, threads: int) -> _F64:
         """States from rest over inputs [T, D]: [T, N]."""
-    def run_many(self, inputs: _F64, tau_ms: _F64, noise_key: int) -> _F64:
+    def run_many(self, inputs: _F64, tau_ms: _F64, noise_key: int, threads: int) -> _F64:
         """States for each row of tau_ms [P, N]: [P, T, N]."""
     def with_tau(self, tau_ms: _F64) -> Reservoir:
         """The same weights and biases with τ = tau_ms (clipped at Δt)."""

@@ -188,24 +188,28 @@ class Reservoir:
         r._r = native
         return r
 
-    def run(self, inputs: Any, *, noise_key: int = 0) -> np.ndarray:
+    def run(self, inputs: Any, *, noise_key: int = 0, threads: int = 0) -> np.ndarray:
         """States from rest over ``inputs`` (float64 ``[T, D]``): float64 ``[T, N]``, one row per
         input sample (rate: tanh(x) after the step; spiking: the filtered spike trains). Every
         call starts from rest (x = 0). ``noise_key`` keys the noise stream when ``noise > 0``.
+        ``threads``: 0 (default) uses as many cores as pay off for this size (one below about
+        60 000 multiply-accumulates per step), n exactly n; rate networks without noise only.
+        Results are the same bits for any count.
         Ctrl-C stops the run at the next input sample and raises ``KeyboardInterrupt``.
         """
         u = _matrix("inputs", inputs, ("T", self.inputs))
-        return self._r.run(u, _int("noise_key", noise_key))
+        return self._r.run(u, _int("noise_key", noise_key), _int("threads", threads))
 
-    def run_many(self, inputs: Any, tau_ms: Any, *, noise_key: int = 0) -> np.ndarray:
+    def run_many(self, inputs: Any, tau_ms: Any, *, noise_key: int = 0, threads: int = 0) -> np.ndarray:
         """States for several τ profiles on these weights: ``tau_ms`` is ``[P, N]`` (each row
         clipped at Δt), the result float64 ``[P, T, N]``, row ``k`` equal (bit for bit) to
-        ``self.with_tau(tau_ms[k]).run(inputs)``. Rate networks without noise run all profiles
-        in one pass over W (faster than P runs); others run them one after another.
+        ``self.with_tau(tau_ms[k]).run(inputs)``. All P profiles run in one pass: each step
+        multiplies W with the N × P block of states (rate) or scatters each profile's spikes
+        (spiking), much faster than P runs. ``threads`` as in :meth:`run`.
         """
         u = _matrix("inputs", inputs, ("T", self.inputs))
         taus = _matrix("tau_ms", tau_ms, ("P", self.n))
-        return self._r.run_many(u, taus, _int("noise_key", noise_key))
+        return self._r.run_many(u, taus, _int("noise_key", noise_key), _int("threads", threads))
 
     def with_tau(self, tau_ms: Any) -> "Reservoir":
         """The same W, W_in and bias with other time constants (scalar or N values; clipped at Δt)."""

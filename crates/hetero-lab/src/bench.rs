@@ -422,34 +422,37 @@ pub fn reservoir_flop_per_sample(r: &hetero_core::network::reservoir::Reservoir,
     }
 }
 
-/// `hetero bench reservoir`: state-collection throughput on one thread of the rate and spiking
-/// reservoirs at N = 100, 400, 1600 (p = 0.1, sparse kernel; p = 1, dense kernel): one network
-/// ([`Reservoir::collect`](hetero_core::network::reservoir::Reservoir::collect)) and K = 1, 8, 32
-/// conditions sharing W ([`ReservoirBatch`](hetero_core::network::reservoir_batch::ReservoirBatch)),
-/// (`32f`: the same with [`tanh_fast`](hetero_core::network::reservoir_batch::tanh_fast), not
-/// bit-identical) as condition-neuron-steps/s, GFLOP/s ([`reservoir_flop_per_sample`]) and % of one core's f64
-/// peak; and the time to fit 300 ridge readouts (multi-RHS, 10-value λ grid) on 2000 + 500 samples
-/// of N = 400 states. Returns printable lines (JSON objects with `json`).
+/// `hetero bench reservoir`: state-collection throughput of the rate and spiking reservoirs at
+/// N = 100, 400, 1600 (p = 0.1, sparse kernel; p = 1, dense kernel): one network and K = 8, 32
+/// conditions sharing W, one at a time (K = 1 is [`Reservoir::collect`]) or batched
+/// ([`ReservoirBatch`](hetero_core::network::reservoir_batch::ReservoirBatch)), on 1 and on all
+/// cores (rate; the spiking network runs on one), plus `32f` (batched with
+/// [`tanh_fast`](hetero_core::network::reservoir_batch::tanh_fast), not bit-identical); as
+/// condition-neuron-steps/s, GFLOP/s ([`reservoir_flop_per_sample`]) and % of the f64 peak of the
+/// cores used; and the time to fit 300 ridge readouts (multi-RHS, 10-value λ grid) on 2000 + 500
+/// samples of N = 400 states. Returns printable lines (JSON objects with `json`).
 pub fn reservoir(json: bool) -> Vec<String> {
     use crate::analysis::ridge::{fit, LAMBDA_GRID};
     use hetero_core::network::reservoir::{Kind, Recurrent, Reservoir, ReservoirConfig};
     use hetero_core::network::reservoir_batch::ReservoirBatch;
     use hetero_core::neuron::heterogeneity::{Family, Profile};
+    use std::sync::atomic::AtomicBool;
     faer::set_global_parallelism(faer::Par::Seq);
     let machine = hetero_core::machine::Machine::detect();
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
     // f64 peak of one core: half the f32 lanes.
     let peak = machine.peak_gflops(1).map(|g| g / 2.0);
     let mut lines = Vec::new();
     if !json {
-        lines.push("reservoir state collection, 1 thread, seed 0, one white-noise input channel; a neuron-step is one Euler update of one neuron of one condition; K conditions share W, Win, b and the input and differ in τ (lognormal, gamma, log-uniform, homogeneous); K = single is Reservoir::collect, the others ReservoirBatch (bit-identical per condition; 32f = with the vectorised tanh_fast, within 4 ulp, not bit-identical); f64 throughout".to_string());
+        lines.push("reservoir state collection, seed 0, one white-noise input channel; a neuron-step is one Euler update of one neuron of one condition; K conditions share W, Win, b and the input and differ in τ (lognormal, gamma, log-uniform, homogeneous); `K×1` runs them one at a time (Reservoir::collect), `K` batched (ReservoirBatch, bit-identical per condition), `32f` batched with the vectorised tanh_fast (within 4 ulp, not bit-identical); f64 throughout".to_string());
         lines.push(format!(
-            "machine: {}; % peak against one core's f64 peak ({})",
+            "machine: {}; % peak against the f64 peak of the threads used ({} per core)",
             machine.describe(),
             peak.map_or("unknown".into(), |p| format!("{p:.1} GFLOP/s"))
         ));
         lines.push(format!(
-            "{:<8} {:>5} {:>5} {:>7} {:>7} {:>8} {:>16} {:>10} {:>7}",
-            "network", "N", "p", "kernel", "K", "samples", "neuron-steps/s", "GFLOP/s", "% peak"
+            "{:<8} {:>5} {:>5} {:>7} {:>6} {:>7} {:>8} {:>16} {:>10} {:>7}",
+            "network", "N", "p", "kernel", "K", "threads", "samples", "neuron-steps/s", "GFLOP/s", "% peak"
         ));
     }
     for kind in [Kind::Rate, Kind::Spiking] {
@@ -463,52 +466,61 @@ pub fn reservoir(json: bool) -> Vec<String> {
                     Recurrent::Sparse(_) => "sparse",
                     Recurrent::None => "none",
                 };
-                let variants: &[(usize, bool)] = if kind == Kind::Rate {
-                    &[(0, false), (1, false), (8, false), (32, false), (32, true)]
-                } else {
-                    &[(0, false), (1, false), (8, false), (32, false)]
-                };
-                for &(k, fast) in variants {
-                    let kk = k.max(1);
+                // (conditions, batched, fast tanh, threads)
+                let mut variants = vec![(1, true, false, 1), (8, false, false, 1), (8, true, false, 1)];
+                variants.extend([(32, false, false, 1), (32, true, false, 1)]);
+                if kind == Kind::Rate && cores > 1 {
+                    variants.extend([(1, true, false, cores), (8, true, false, cores), (32, true, false, cores)]);
+                    variants.push((32, true, true, cores));
+                }
+                for (kk, batched, fast, threads) in variants {
                     // About 2e8 synaptic operations per timing, at least 200 samples.
                     let per_sample = (r.nnz.max(n) * c.substeps * kk) as f64;
                     let samples = ((2e8 / per_sample) as usize).clamp(200, 20000);
                     let u = hetero_core::data::tasks::StimulusKind::White.generate(0, samples);
                     let batch = ReservoirBatch::new(&members[..kk]).expect("shared weights").with_fast_tanh(fast);
                     let keys = vec![0u64; kk];
+                    let mut features = vec![0.0; kk * samples * n];
+                    let stop = AtomicBool::new(false);
                     let mut times = Vec::new();
                     let mut events = 0u64;
                     for _ in 0..3 {
                         let t = Instant::now();
-                        if k == 0 {
-                            let (_, a) = std::hint::black_box(r.collect(&u, 0));
-                            events = a.synaptic_events;
+                        events = 0;
+                        if batched {
+                            let a = batch.collect_into(&u, &keys, threads, &stop, &mut features).expect("not stopped");
+                            events = a.iter().map(|a| a.synaptic_events).sum::<u64>();
                         } else {
-                            let (_, a) = std::hint::black_box(batch.collect(&u, &keys));
-                            events = a.iter().map(|a| a.synaptic_events).sum::<u64>() / kk as u64;
+                            for m in &members[..kk] {
+                                let (_, a) = std::hint::black_box(m.collect(&u, 0));
+                                events += a.synaptic_events;
+                            }
                         }
+                        std::hint::black_box(&features);
                         times.push(t.elapsed().as_secs_f64());
                     }
+                    let events = events / kk as u64;
                     let s = times[median_index(&times)];
                     let steps = (samples * n * c.substeps * kk) as f64 / s;
                     let gflops =
                         reservoir_flop_per_sample(r, events as f64 / samples as f64) * (samples * kk) as f64 / s / 1e9;
-                    let pct = peak.map(|p| 100.0 * gflops / p);
-                    let label = match (k, fast) {
-                        (0, _) => "single".to_string(),
-                        (k, true) => format!("{k}f"),
-                        (k, false) => k.to_string(),
+                    let pct = peak.map(|p| 100.0 * gflops / (p * threads as f64));
+                    let label = match (batched, fast) {
+                        (false, _) => format!("{kk}×1"),
+                        (true, true) => format!("{kk}f"),
+                        (true, false) => kk.to_string(),
                     };
                     if json {
-                        lines.push(serde_json::json!({"bench": "reservoir", "network": kind.name(), "n": n, "p": p, "kernel": kernel, "conditions": label, "samples": samples, "neuron_steps_per_s": steps, "samples_per_s": (samples * kk) as f64 / s, "gflops": gflops, "percent_of_peak": pct}).to_string());
+                        lines.push(serde_json::json!({"bench": "reservoir", "network": kind.name(), "n": n, "p": p, "kernel": kernel, "conditions": label, "threads": threads, "samples": samples, "neuron_steps_per_s": steps, "samples_per_s": (samples * kk) as f64 / s, "gflops": gflops, "percent_of_peak": pct}).to_string());
                     } else {
                         lines.push(format!(
-                            "{:<8} {:>5} {:>5} {:>7} {:>7} {:>8} {:>16.3e} {:>10.2} {:>7}",
+                            "{:<8} {:>5} {:>5} {:>7} {:>6} {:>7} {:>8} {:>16.3e} {:>10.2} {:>7}",
                             kind.name(),
                             n,
                             p,
                             kernel,
                             label,
+                            threads,
                             samples,
                             steps,
                             gflops,
@@ -738,94 +750,4 @@ impl<E: Environment> Environment for Recorder<'_, E> {
     fn state_values(&self, state: &Self::State) -> Vec<f64> {
         self.env.state_values(&state.inner)
     }
-}
-
-/// Samples of the single-network timing of [`reservoir_export`] (ReservoirPy's `run` on as many).
-pub const EXPORT_SINGLE_SAMPLES: usize = 10_000;
-/// Samples of the K = 32 timing of [`reservoir_export`] (and of ReservoirPy's 32 runs).
-pub const EXPORT_BATCH_SAMPLES: usize = 2_000;
-/// Leading samples of the states written for the agreement check.
-pub const EXPORT_CHECK_SAMPLES: usize = 500;
-
-/// `hetero bench reservoir --export DIR`: for N = 100, 400, 1600 (rate, p = 0.1, 32 conditions of
-/// seed 0 sharing W), writes `reservoir-n<N>.safetensors` with what a peer needs to run the same
-/// networks — `w` (N × N, scaled, dense), `w_in` (N × 1), `bias` (N), `tau_ms` (32 × N), `dt_ms`,
-/// the input `u` ([`EXPORT_SINGLE_SAMPLES`]) — and hetero's own results on them: the states
-/// r = tanh(x) of condition 0 and of condition 31 (batched) over the first
-/// [`EXPORT_CHECK_SAMPLES`] samples, and in the metadata the seconds of one network over
-/// [`EXPORT_SINGLE_SAMPLES`] samples and of the 32 conditions batched over
-/// [`EXPORT_BATCH_SAMPLES`], also with `tanh_fast` (median of 3, one thread). Returns printable lines.
-pub fn reservoir_export(dir: &std::path::Path) -> Result<Vec<String>, hetero_core::io::IoError> {
-    use hetero_core::io::{save_arrays, Array};
-    use hetero_core::network::reservoir::{Kind, Recurrent};
-    use hetero_core::network::reservoir_batch::ReservoirBatch;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| hetero_core::io::IoError::Os { path: dir.display().to_string(), message: e.to_string() })?;
-    let mut lines = Vec::new();
-    for n in [100usize, 400, 1600] {
-        let k = 32;
-        let members = bench_reservoirs(Kind::Rate, n, 0.1, k);
-        let r = &members[0];
-        let w = match &r.recurrent {
-            Recurrent::Sparse(w) => w.to_dense(),
-            Recurrent::Dense(w) => w.clone(),
-            Recurrent::None => vec![0.0; n * n],
-        };
-        let u = hetero_core::data::tasks::StimulusKind::White.generate(0, EXPORT_SINGLE_SAMPLES);
-        let batch = ReservoirBatch::new(&members).expect("shared weights");
-        let keys = vec![0u64; k];
-        let time3 = |f: &dyn Fn()| {
-            let mut t: Vec<f64> = (0..3)
-                .map(|_| {
-                    let s = Instant::now();
-                    f();
-                    s.elapsed().as_secs_f64()
-                })
-                .collect();
-            t.sort_by(f64::total_cmp);
-            t[1]
-        };
-        let single_s = time3(&|| {
-            std::hint::black_box(r.collect(&u, 0));
-        });
-        let ub = &u[..EXPORT_BATCH_SAMPLES];
-        let batch_s = time3(&|| {
-            std::hint::black_box(batch.collect(ub, &keys));
-        });
-        let fast = batch.clone().with_fast_tanh(true);
-        let batch_fast_s = time3(&|| {
-            std::hint::black_box(fast.collect(ub, &keys));
-        });
-        let (single, _) = r.collect(&u[..EXPORT_CHECK_SAMPLES], 0);
-        let (batched, _) = batch.collect(&u[..EXPORT_CHECK_SAMPLES], &keys);
-        let tau: Vec<f64> = members.iter().flat_map(|m| m.tau_ms.iter().copied()).collect();
-        let arrays = vec![
-            ("w".to_string(), Array::F64(vec![n, n], w)),
-            ("w_in".to_string(), Array::F64(vec![n, 1], r.w_in.clone())),
-            ("bias".to_string(), Array::vector64(r.bias.clone())),
-            ("tau_ms".to_string(), Array::F64(vec![k, n], tau)),
-            ("dt_ms".to_string(), Array::vector64(vec![r.config.dt_ms])),
-            ("u".to_string(), Array::F64(vec![EXPORT_SINGLE_SAMPLES, 1], u.clone())),
-            ("states_0".to_string(), Array::F64(vec![EXPORT_CHECK_SAMPLES, n], single)),
-            ("states_31_batched".to_string(), Array::F64(vec![EXPORT_CHECK_SAMPLES, n], batched[k - 1].clone())),
-        ];
-        let meta = std::collections::HashMap::from([
-            ("single_s".to_string(), single_s.to_string()),
-            ("single_samples".to_string(), EXPORT_SINGLE_SAMPLES.to_string()),
-            ("batch_s".to_string(), batch_s.to_string()),
-            ("batch_samples".to_string(), EXPORT_BATCH_SAMPLES.to_string()),
-            ("batch_fast_tanh_s".to_string(), batch_fast_s.to_string()),
-            ("conditions".to_string(), k.to_string()),
-            ("nnz".to_string(), r.nnz.to_string()),
-        ]);
-        let path = dir.join(format!("reservoir-n{n}.safetensors"));
-        save_arrays(&path, &arrays, &meta)?;
-        lines.push(format!(
-            "N = {n}: one network {:.3e} neuron-steps/s ({EXPORT_SINGLE_SAMPLES} samples, {single_s:.3} s); 32 conditions batched {:.3e} neuron-steps/s ({EXPORT_BATCH_SAMPLES} samples, {batch_s:.3} s; with tanh_fast {batch_fast_s:.3} s); {}",
-            (EXPORT_SINGLE_SAMPLES * n) as f64 / single_s,
-            (EXPORT_BATCH_SAMPLES * n * k) as f64 / batch_s,
-            path.display()
-        ));
-    }
-    Ok(lines)
 }

@@ -188,12 +188,14 @@ impl Reservoir {
 
     /// States from rest over `inputs` (T × D): rate tanh(x), spiking the filtered spike trains,
     /// one row per input sample (T × N). `noise_key` keys the noise stream (σ > 0 only).
-    #[pyo3(signature = (inputs, noise_key))]
+    /// `threads`: 0 = as many as pay off, n = exactly n (rate without noise; same bits for any).
+    #[pyo3(signature = (inputs, noise_key, threads))]
     fn run<'py>(
         &mut self,
         py: Python<'py>,
         inputs: PyReadonlyArray2<'py, f64>,
         noise_key: u64,
+        threads: usize,
     ) -> PyResult<Bound<'py, PyArray2<f64>>> {
         let (t, d) = (inputs.shape()[0], inputs.shape()[1]);
         let r = &self.inner;
@@ -205,20 +207,22 @@ impl Reservoir {
         }
         let u = inputs.as_slice()?;
         let (states, activity) =
-            interruptible(py, |stop| r.collect_until(u, noise_key, stop))?.ok_or_else(interrupted)?;
+            interruptible(py, |stop| r.collect_until(u, noise_key, threads, stop))?.ok_or_else(interrupted)?;
         self.last = activity;
         matrix(py, states, t, r.config.n)
     }
 
-    /// States from rest for each row of `tau_ms` (P × N) on these weights: P × T × N (one pass
-    /// for rate networks without noise, equal to P separate runs bit for bit).
-    #[pyo3(signature = (inputs, tau_ms, noise_key))]
+    /// States from rest for each row of `tau_ms` (P × N) on these weights: P × T × N, all P in one
+    /// [`ReservoirBatch`](hetero_core::network::reservoir_batch::ReservoirBatch), equal to P
+    /// separate runs bit for bit. `threads` as in `run`.
+    #[pyo3(signature = (inputs, tau_ms, noise_key, threads))]
     fn run_many<'py>(
         &mut self,
         py: Python<'py>,
         inputs: PyReadonlyArray2<'py, f64>,
         tau_ms: PyReadonlyArray2<'py, f64>,
         noise_key: u64,
+        threads: usize,
     ) -> PyResult<Bound<'py, PyArray3<f64>>> {
         let (t, d) = (inputs.shape()[0], inputs.shape()[1]);
         let (p, n) = (tau_ms.shape()[0], tau_ms.shape()[1]);
@@ -231,7 +235,7 @@ impl Reservoir {
         }
         let u = inputs.as_slice()?;
         let taus: Vec<Vec<f64>> = tau_ms.as_slice()?.chunks(n.max(1)).map(|c| c.to_vec()).collect();
-        let (states, activity) = interruptible(py, |stop| r.collect_many(u, &taus[..p], noise_key, stop))?
+        let (states, activity) = interruptible(py, |stop| r.collect_many(u, &taus[..p], noise_key, threads, stop))?
             .map_err(invalid)?
             .ok_or_else(interrupted)?;
         self.last = activity;

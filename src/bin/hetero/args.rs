@@ -106,10 +106,6 @@ pub(crate) enum Command {
         /// so trained spike rates) instead of the paper's sizes from the initial centre.
         #[arg(long, value_name = "RUN_DIR")]
         run: Option<PathBuf>,
-        /// reservoir: write the benchmark's networks, input, states and timings to DIR (for
-        /// bench/reservoir_batch_vs_reservoirpy.py) instead of printing the table.
-        #[arg(long, value_name = "DIR")]
-        export: Option<PathBuf>,
     },
 }
 

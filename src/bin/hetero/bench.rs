@@ -11,7 +11,6 @@ pub(crate) fn bench(
     generations: Option<u64>,
     threads: Option<usize>,
     run: Option<PathBuf>,
-    export: Option<PathBuf>,
 ) -> Result<(), Failure> {
     // A flag the benchmark would ignore is refused.
     if let (Some(e), false) = (&env, name == "locomotion") {
@@ -21,16 +20,6 @@ pub(crate) fn bench(
         return Err(Failure(format!(
             "--threads {t}: `bench bptt` runs on one thread (REINFORCE is one episode per update)"
         )));
-    }
-    if let Some(dir) = export {
-        if name != "reservoir" {
-            return Err(Failure(format!("--export: only `bench reservoir` exports, not `bench {name}`")));
-        }
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-        for line in pool.install(|| hetero::bench::reservoir_export(&dir)).map_err(|e| Failure(e.to_string()))? {
-            println!("{line}");
-        }
-        return Ok(());
     }
     let env = env.as_deref().unwrap_or("halfcheetah");
     let threads = threads.unwrap_or(0);

@@ -79,8 +79,8 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Env { name, seed, actions, max_steps, json } => {
             env::env_command(&name, seed, &actions, max_steps, json)
         }
-        Command::Bench { name, env, json, generations, threads, run, export } => {
-            bench::bench(&name, env, json, generations, threads, run, export)
+        Command::Bench { name, env, json, generations, threads, run } => {
+            bench::bench(&name, env, json, generations, threads, run)
         }
         Command::Tasks(t) => tasks::tasks(t),
         Command::Reproduce(r) => reproduce::reproduce(r),

@@ -25,7 +25,6 @@ use crate::rng::{stream_rng, Stream};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Density (nnz / N²) above which the recurrent product uses the dense kernel.
 pub const DENSE_ABOVE: f64 = 0.25;
@@ -466,261 +465,13 @@ impl Reservoir {
             Kind::Spiking => (c.substeps * (c.n * c.inputs + 3 * c.n)) as f64,
         }
     }
-
-    /// Runs the reservoir from rest over `stimulus` (T × D row-major) and returns the features
-    /// (T × N row-major, one row per input sample) and the activity counters. `noise_key` seeds the
-    /// noise stream (used only when σ > 0).
-    pub fn collect(&self, stimulus: &[f64], noise_key: u64) -> (Vec<f64>, Activity) {
-        self.collect_until(stimulus, noise_key, &AtomicBool::new(false)).expect("never stopped")
-    }
-
-    /// [`Reservoir::collect`] that gives up (`None`) at the first input sample after `stop` is
-    /// set (a caller's interrupt, e.g. Ctrl-C from Python); the same result otherwise.
-    pub fn collect_until(&self, stimulus: &[f64], noise_key: u64, stop: &AtomicBool) -> Option<(Vec<f64>, Activity)> {
-        let c = &self.config;
-        let (n, d) = (c.n, c.inputs);
-        assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
-        let t_len = stimulus.len() / d;
-        let mut features = vec![0.0; t_len * n];
-        let mut activity = Activity { samples: t_len as u64, ..Default::default() };
-        let mut noise_rng = stream_rng(self.seed, Stream::Auxiliary, [0xB4, noise_key, 0]);
-        let noise_amp = c.noise * c.dt_ms.sqrt();
-        let alpha: Vec<f64> = self.tau_ms.iter().map(|t| c.dt_ms / t).collect();
-        let mut drive = vec![0.0; n];
-        match c.kind {
-            Kind::Rate => {
-                let mut x = vec![0.0; n];
-                let mut r = vec![0.0; n];
-                let mut rec = vec![0.0; n];
-                for t in 0..t_len {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let u = &stimulus[t * d..(t + 1) * d];
-                    input_drive(&self.w_in, &self.bias, u, &mut drive);
-                    match &self.recurrent {
-                        Recurrent::None => rec.fill(0.0),
-                        Recurrent::Sparse(w) => w.matvec(&r, &mut rec),
-                        Recurrent::Dense(w) => dense_matvec(w, n, &r, &mut rec),
-                    }
-                    for i in 0..n {
-                        x[i] += alpha[i] * (-x[i] + rec[i] + drive[i]);
-                    }
-                    if noise_amp > 0.0 {
-                        for xi in &mut x {
-                            *xi += noise_amp * {
-                                let z: f64 = StandardNormal.sample(&mut noise_rng);
-                                z
-                            };
-                        }
-                    }
-                    for i in 0..n {
-                        r[i] = x[i].tanh();
-                    }
-                    features[t * n..(t + 1) * n].copy_from_slice(&r);
-                }
-                activity.synaptic_events = self.nnz as u64 * t_len as u64;
-            }
-            Kind::Spiking => {
-                let syn_decay = (-c.dt_ms / c.tau_syn_ms).exp();
-                let filt_decay = (-c.dt_ms / c.tau_filter_ms).exp();
-                let mut v = vec![0.0; n];
-                let mut syn = vec![0.0; n];
-                let mut filt = vec![0.0; n];
-                let mut spiked: Vec<u32> = Vec::with_capacity(n);
-                let mut next: Vec<u32> = Vec::with_capacity(n);
-                for t in 0..t_len {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    let u = &stimulus[t * d..(t + 1) * d];
-                    input_drive(&self.w_in, &self.bias, u, &mut drive);
-                    for _ in 0..c.substeps {
-                        for s in &mut syn {
-                            *s *= syn_decay;
-                        }
-                        match &self.recurrent {
-                            Recurrent::None => {}
-                            Recurrent::Sparse(wt) => {
-                                for &j in &spiked {
-                                    let j = j as usize;
-                                    for e in wt.start[j]..wt.start[j + 1] {
-                                        syn[wt.index[e] as usize] += wt.values[e];
-                                    }
-                                    activity.synaptic_events += (wt.start[j + 1] - wt.start[j]) as u64;
-                                }
-                            }
-                            Recurrent::Dense(wt) => {
-                                for &j in &spiked {
-                                    let col = &wt[j as usize * n..(j as usize + 1) * n];
-                                    for i in 0..n {
-                                        syn[i] += col[i];
-                                    }
-                                    activity.synaptic_events += n as u64;
-                                }
-                            }
-                        }
-                        next.clear();
-                        for i in 0..n {
-                            v[i] += alpha[i] * (-v[i] + syn[i] + drive[i]);
-                            if noise_amp > 0.0 {
-                                v[i] += noise_amp * {
-                                    let z: f64 = StandardNormal.sample(&mut noise_rng);
-                                    z
-                                };
-                            }
-                            filt[i] *= filt_decay;
-                            if v[i] >= 1.0 {
-                                v[i] = 0.0;
-                                filt[i] += 1.0;
-                                next.push(i as u32);
-                            }
-                        }
-                        activity.spikes += next.len() as u64;
-                        std::mem::swap(&mut spiked, &mut next);
-                    }
-                    features[t * n..(t + 1) * n].copy_from_slice(&filt);
-                }
-            }
-        }
-        Some((features, activity))
-    }
-}
-
-impl Reservoir {
-    /// [`Reservoir::collect`] for several τ vectors on these weights (each N values, clipped at
-    /// Δt as [`Reservoir::set_tau_ms`] clips): features P × T × N row-major, P = `taus.len()`,
-    /// and the activity summed over profiles. Rate networks without noise run all profiles in
-    /// one pass, reading each recurrent weight once per step for all of them; every profile's
-    /// sums are formed in the order `collect` forms them, so its features equal its own `collect`
-    /// bit for bit. Spiking or noisy networks run `collect` once per profile.
-    /// Gives up (`Ok(None)`) at the first input sample after `stop` is set, as
-    /// [`Reservoir::collect_until`] does.
-    pub fn collect_many(
-        &self,
-        stimulus: &[f64],
-        taus: &[Vec<f64>],
-        noise_key: u64,
-        stop: &AtomicBool,
-    ) -> Result<Option<(Vec<f64>, Activity)>, InvalidValue> {
-        let c = &self.config;
-        let (n, d, p) = (c.n, c.inputs, taus.len());
-        let mut clipped = self.clone();
-        let mut alpha = vec![0.0; n * p]; // neuron-major: alpha[i·P + k]
-        for (k, tau) in taus.iter().enumerate() {
-            clipped.set_tau_ms(tau)?;
-            for i in 0..n {
-                alpha[i * p + k] = c.dt_ms / clipped.tau_ms[i];
-            }
-        }
-        assert_eq!(stimulus.len() % d, 0, "stimulus length is not a multiple of the input channels");
-        let t_len = stimulus.len() / d;
-        let mut features = vec![0.0; p * t_len * n];
-        if c.kind != Kind::Rate || c.noise > 0.0 {
-            let mut total = Activity::default();
-            for (k, tau) in taus.iter().enumerate() {
-                clipped.set_tau_ms(tau)?;
-                let Some((f, a)) = clipped.collect_until(stimulus, noise_key, stop) else { return Ok(None) };
-                features[k * t_len * n..(k + 1) * t_len * n].copy_from_slice(&f);
-                total.samples += a.samples;
-                total.spikes += a.spikes;
-                total.synaptic_events += a.synaptic_events;
-            }
-            return Ok(Some((features, total)));
-        }
-        // W as rows of (value, column): the sparse kernel's CSR, or every entry of the dense one
-        // (the dense kernel sums over every column, zeros included).
-        let w: Option<Csr> = match &self.recurrent {
-            Recurrent::None => None,
-            Recurrent::Sparse(m) => Some(m.clone()),
-            Recurrent::Dense(m) => Some(Csr {
-                n,
-                start: (0..=n).map(|i| i * n).collect(),
-                index: (0..n * n).map(|e| (e % n) as u32).collect(),
-                values: m.clone(),
-            }),
-        };
-        let mut drive = vec![0.0; n];
-        let mut x = vec![0.0; n * p];
-        let mut r = vec![0.0; n * p];
-        let mut rec = vec![0.0; n * p];
-        for t in 0..t_len {
-            if stop.load(Ordering::Relaxed) {
-                return Ok(None);
-            }
-            input_drive(&self.w_in, &self.bias, &stimulus[t * d..(t + 1) * d], &mut drive);
-            match &w {
-                None => rec.fill(0.0),
-                Some(w) => {
-                    for i in 0..n {
-                        // Row i's sums for profiles k0..k0+8 in registers, then the remainder one
-                        // at a time; each is Σ_e W_e·r_j(k) from 0 in the row's order, as in `collect`.
-                        let entries = w.start[i]..w.start[i + 1];
-                        let mut k0 = 0;
-                        while k0 + 8 <= p {
-                            let mut acc = [0.0f64; 8];
-                            for e in entries.clone() {
-                                let (v, at) = (w.values[e], w.index[e] as usize * p + k0);
-                                let rj: &[f64; 8] = r[at..at + 8].try_into().expect("8 profiles");
-                                for q in 0..8 {
-                                    acc[q] += v * rj[q];
-                                }
-                            }
-                            rec[i * p + k0..i * p + k0 + 8].copy_from_slice(&acc);
-                            k0 += 8;
-                        }
-                        for k in k0..p {
-                            let mut acc = 0.0;
-                            for e in entries.clone() {
-                                acc += w.values[e] * r[w.index[e] as usize * p + k];
-                            }
-                            rec[i * p + k] = acc;
-                        }
-                    }
-                }
-            }
-            for i in 0..n {
-                for k in 0..p {
-                    let m = i * p + k;
-                    x[m] += alpha[m] * (-x[m] + rec[m] + drive[i]);
-                    r[m] = x[m].tanh();
-                    features[(k * t_len + t) * n + i] = r[m];
-                }
-            }
-        }
-        let samples = (t_len * p) as u64;
-        Ok(Some((features, Activity { samples, spikes: 0, synaptic_events: self.nnz as u64 * samples })))
-    }
-}
-
-/// drive_i = Σ_k Win_ik u_k + b_i.
-fn input_drive(w_in: &[f64], bias: &[f64], u: &[f64], drive: &mut [f64]) {
-    let d = u.len();
-    for i in 0..bias.len() {
-        let mut s = bias[i];
-        for k in 0..d {
-            s += w_in[i * d + k] * u[k];
-        }
-        drive[i] = s;
-    }
-}
-
-/// y = W·x for a dense row-major n × n matrix.
-fn dense_matvec(w: &[f64], n: usize, x: &[f64], y: &mut [f64]) {
-    for i in 0..n {
-        let row = &w[i * n..(i + 1) * n];
-        let mut s = 0.0;
-        for j in 0..n {
-            s += row[j] * x[j];
-        }
-        y[i] = s;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::neuron::heterogeneity::Family;
+    use std::sync::atomic::AtomicBool;
 
     fn homog(mean: f64) -> Profile {
         Profile { family: Family::Homogeneous, mean_ms: mean, cv: 0.0 }
@@ -893,9 +644,9 @@ mod tests {
                 .map(|k| Profile { family: Family::LogNormal, mean_ms: 5.0, cv: 1.0 }.sample(30, &mut tau_rng(k, 30)))
                 .collect();
             let stim: Vec<f64> = (0..200).map(|t| (t as f64 * 0.4).cos()).collect();
-            let (all, activity) = base.collect_many(&stim, &taus, 2, &AtomicBool::new(false)).unwrap().unwrap();
-            assert!(base.collect_many(&stim, &taus, 2, &AtomicBool::new(true)).unwrap().is_none());
-            assert!(base.collect_until(&stim, 2, &AtomicBool::new(true)).is_none());
+            let (all, activity) = base.collect_many(&stim, &taus, 2, 1, &AtomicBool::new(false)).unwrap().unwrap();
+            assert!(base.collect_many(&stim, &taus, 2, 1, &AtomicBool::new(true)).unwrap().is_none());
+            assert!(base.collect_until(&stim, 2, 1, &AtomicBool::new(true)).is_none());
             assert_eq!(activity.samples, 2000);
             for (k, tau) in taus.iter().enumerate() {
                 let mut one = base.clone();

@@ -90,7 +90,7 @@ pub fn evaluate_batch(
             let batch = ReservoirBatch::new(part)?;
             let keys = vec![kind as u64; part.len()];
             let (states, acts) = batch.collect(&u[..total * d], &keys);
-            for (m, (x, act)) in states.iter().zip(acts).enumerate() {
+            for (m, (x, act)) in states.chunks_exact(total * n).zip(acts).enumerate() {
                 let c = c0 * chunk + m;
                 accs[c].add(conditions[c], &members[c], x, act, &y, &ids, &position, split);
             }

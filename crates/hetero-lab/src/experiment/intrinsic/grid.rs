@@ -172,9 +172,14 @@ pub(super) fn jobs(conds: &[Condition], seeds: u64) -> Vec<(usize, u64)> {
     jobs
 }
 
+/// Conditions of one batch at most: 8 fill one AVX-512 register per neuron; larger batches gain
+/// little (the spiking network's scatter even slows down) and leave the threads unevenly loaded.
+pub const BATCH_CONDITIONS: usize = 8;
+
 /// The jobs grouped by shared network: one group per seed and [`Condition::setting`] (kind, N,
 /// ρ, p, recurrence; W, Win and b are then the same and only τ differs), conditions in job order,
-/// groups in the order of their first job (largest networks first).
+/// groups in the order of their first job (largest networks first), each cut into batches of at
+/// most [`BATCH_CONDITIONS`].
 pub(super) fn groups(conds: &[Condition], jobs: &[(usize, u64)]) -> Vec<(Vec<usize>, u64)> {
     let mut out: Vec<(String, u64, Vec<usize>)> = Vec::new();
     for &(c, seed) in jobs {
@@ -184,5 +189,7 @@ pub(super) fn groups(conds: &[Condition], jobs: &[(usize, u64)]) -> Vec<(Vec<usi
             None => out.push((key, seed, vec![c])),
         }
     }
-    out.into_iter().map(|(_, seed, members)| (members, seed)).collect()
+    out.into_iter()
+        .flat_map(|(_, seed, members)| members.chunks(BATCH_CONDITIONS).map(|m| (m.to_vec(), seed)).collect::<Vec<_>>())
+        .collect()
 }
