@@ -424,7 +424,7 @@ pub fn reservoir_flop_per_sample(r: &hetero_core::network::reservoir::Reservoir,
 
 /// `hetero bench reservoir`: state-collection throughput of the rate and spiking reservoirs at
 /// N = 100, 400, 1600 (p = 0.1, sparse kernel; p = 1, dense kernel): one network and K = 8, 32
-/// conditions sharing W, one at a time (K = 1 is [`Reservoir::collect`]) or batched
+/// conditions sharing W, one at a time (K = 1 is [`Reservoir::collect`](hetero_core::network::reservoir::Reservoir::collect)) or batched
 /// ([`ReservoirBatch`](hetero_core::network::reservoir_batch::ReservoirBatch)), on 1 and on all
 /// cores (rate; the spiking network runs on one), plus `32f` (batched with
 /// [`tanh_fast`](hetero_core::network::reservoir_batch::tanh_fast), not bit-identical); as

@@ -636,7 +636,7 @@ pub fn tanh_fast(x: f64) -> f64 {
 /// Lane blocks of `W` lanes accumulated together (independent dependency chains per entry).
 const GROUP: usize = 4;
 
-/// acc[g][l] += v · r[g·W + l]: one entry of W for G·W lanes (separate sums, no reordering).
+/// acc_gl += v · r_(g·W + l): one entry of W for G·W lanes (separate sums, no reordering).
 #[inline(always)]
 fn accumulate<const W: usize, const G: usize>(acc: &mut [[f64; W]; G], v: f64, r: &[f64]) {
     for (g, a) in acc.iter_mut().enumerate() {

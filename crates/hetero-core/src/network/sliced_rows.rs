@@ -89,7 +89,7 @@ impl SlicedRows {
     }
 
     /// y_i = Σ_e W_ie·x_j(e) for the rows of slices `slices` (y holds those rows, from row
-    /// 8·slices.start; the last slice may be partial). `x` has n + 1 values, x[n] = 0.
+    /// 8·slices.start; the last slice may be partial). `x` has n + 1 values, x_n = 0.
     pub fn matvec_slices(&self, slices: std::ops::Range<usize>, x: &[f64], y: &mut [f64]) {
         assert!(x.len() > self.n && x[self.n] == 0.0, "x needs n + 1 values with x[n] = 0");
         assert!(slices.end <= self.slices());
