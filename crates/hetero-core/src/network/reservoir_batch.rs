@@ -385,7 +385,7 @@ fn rate<const W: usize>(job: Job<'_>) -> bool {
         input_drive(&res.w_in[lo * d..hi * d], &res.bias[lo..hi], &u[t * d..(t + 1) * d], drive);
         let alpha = &alpha[lo * lanes..hi * lanes];
         // SAFETY: `leak_rows` was chosen for an instruction set this CPU has.
-        unsafe { leak_rows(b, r_cur, x, alpha, drive, &mut scratch.rec, lo, hi) };
+        unsafe { leak_rows(RowStep { b, r: r_cur, x: &mut *x, alpha, drive, rec: &mut scratch.rec, lo, hi }) };
         // Noise (one thread only): each condition's stream over its neurons in order.
         for (m, rng) in scratch.noise.iter_mut().enumerate() {
             for i in 0..hi - lo {
@@ -417,9 +417,23 @@ fn rate<const W: usize>(job: Job<'_>) -> bool {
     done
 }
 
-/// One step of rows lo..hi of the rate network, every lane: x ← x + α·(−x + W·r + drive)
-/// (`rec` is scratch for the sliced kernel's sums).
-type LeakRows = unsafe fn(&ReservoirBatch, &[f64], &mut [f64], &[f64], &[f64], &mut [f64], usize, usize);
+/// One step of rows lo..hi of the rate network, every lane: x ← x + α·(−x + W·r + drive).
+struct RowStep<'a> {
+    b: &'a ReservoirBatch,
+    /// All states of the previous step (N + 1 blocks of L lanes, the last zero).
+    r: &'a [f64],
+    /// This range's rows of x, Δt/τ and the input drive.
+    x: &'a mut [f64],
+    alpha: &'a [f64],
+    drive: &'a [f64],
+    /// Scratch for the recurrent sums of this range.
+    rec: &'a mut [f64],
+    lo: usize,
+    hi: usize,
+}
+
+/// [`leak_rows`] for one instruction set.
+type LeakRows = unsafe fn(RowStep<'_>);
 
 /// [`leak_rows`] compiled for the best instruction set this CPU has (the step closure itself is
 /// compiled for the baseline, so the choice is made here, once per run). FMA stays off, so every
@@ -443,18 +457,8 @@ fn rows_kernel<const W: usize>() -> LeakRows {
 /// The CPU supports AVX-512F.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn leak_rows_avx512<const W: usize>(
-    b: &ReservoirBatch,
-    r: &[f64],
-    x: &mut [f64],
-    alpha: &[f64],
-    drive: &[f64],
-    rec: &mut [f64],
-    lo: usize,
-    hi: usize,
-) {
-    leak_rows::<W>(b, r, x, alpha, drive, rec, lo, hi)
+unsafe fn leak_rows_avx512<const W: usize>(step: RowStep<'_>) {
+    leak_rows::<W>(step)
 }
 
 /// [`leak_rows`] for AVX2.
@@ -463,49 +467,19 @@ unsafe fn leak_rows_avx512<const W: usize>(
 /// The CPU supports AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-unsafe fn leak_rows_avx2<const W: usize>(
-    b: &ReservoirBatch,
-    r: &[f64],
-    x: &mut [f64],
-    alpha: &[f64],
-    drive: &[f64],
-    rec: &mut [f64],
-    lo: usize,
-    hi: usize,
-) {
-    leak_rows::<W>(b, r, x, alpha, drive, rec, lo, hi)
+unsafe fn leak_rows_avx2<const W: usize>(step: RowStep<'_>) {
+    leak_rows::<W>(step)
 }
 
 /// [`leak_rows`] for any CPU (an `unsafe fn` only to share the [`LeakRows`] type).
-#[allow(clippy::too_many_arguments)]
-unsafe fn leak_rows_portable<const W: usize>(
-    b: &ReservoirBatch,
-    r: &[f64],
-    x: &mut [f64],
-    alpha: &[f64],
-    drive: &[f64],
-    rec: &mut [f64],
-    lo: usize,
-    hi: usize,
-) {
-    leak_rows::<W>(b, r, x, alpha, drive, rec, lo, hi)
+unsafe fn leak_rows_portable<const W: usize>(step: RowStep<'_>) {
+    leak_rows::<W>(step)
 }
 
-/// Rows lo..hi of one rate step: `r` all states of the previous step (N + 1 blocks of L lanes,
-/// the last zero), `x`, `alpha` and `drive` this range's rows.
+/// Rows lo..hi of one rate step (see [`RowStep`]).
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
-fn leak_rows<const W: usize>(
-    b: &ReservoirBatch,
-    r: &[f64],
-    x: &mut [f64],
-    alpha: &[f64],
-    drive: &[f64],
-    rec: &mut [f64],
-    lo: usize,
-    hi: usize,
-) {
+fn leak_rows<const W: usize>(step: RowStep<'_>) {
+    let RowStep { b, r, x, alpha, drive, rec, lo, hi } = step;
     let lanes = b.lanes;
     match (&b.sliced, &b.base.recurrent) {
         (Some(sliced), _) => {
