@@ -10,6 +10,7 @@ pub mod reservoir_batch;
 #[cfg(test)]
 mod reservoir_reference;
 pub mod sliced_rows;
+pub mod tanh;
 
 pub use feedforward::{FixedWeights, NetworkConfig, NetworkShape, OutputLayer};
 pub use genome::{GenomeConfig, GenomeLayout, GenomeMode, Layer, PopulationParams, Property};

@@ -398,9 +398,7 @@ fn rate<const W: usize>(job: Job<'_>) -> bool {
                 *ri = tanh_fast(*xi);
             }
         } else {
-            for (ri, xi) in r_next.iter_mut().zip(x.iter()) {
-                *ri = xi.tanh();
-            }
+            super::tanh::tanh_into(x, r_next);
         }
         for m in 0..k {
             // SAFETY: rows lo..hi of condition m's sample t, this thread's alone.

@@ -44,7 +44,7 @@ pub fn collect(res: &Reservoir, stimulus: &[f64], noise_key: u64) -> (Vec<f64>, 
                     }
                 }
                 for i in 0..n {
-                    r[i] = x[i].tanh();
+                    r[i] = super::tanh::tanh(x[i]);
                 }
                 features[t * n..(t + 1) * n].copy_from_slice(&r);
             }
