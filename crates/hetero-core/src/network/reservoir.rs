@@ -373,6 +373,17 @@ impl Reservoir {
         Ok(Self { config: config.clone(), seed, tau_ms, recurrent, nnz, raw_radius, w_in, bias })
     }
 
+    /// This reservoir with its time constants drawn again from `profile` (the draw
+    /// [`Reservoir::build`] makes for seed and N): the same W, W_in and bias, so
+    /// `build(c, seed)?.with_profile(p)` equals `build(&ReservoirConfig { profile: p, ..c }, seed)`
+    /// bit for bit without drawing W and its spectral radius again.
+    pub fn with_profile(&self, profile: Profile) -> Result<Self, InvalidValue> {
+        let config = ReservoirConfig { profile, ..self.config.clone() };
+        config.validate()?;
+        let tau_ms = config.profile.sample_clipped(config.n, config.dt_ms, &mut tau_rng(self.seed, config.n));
+        Ok(Self { config, tau_ms, ..self.clone() })
+    }
+
     /// A reservoir with the given weights, used as given (no rescaling): `w` row-major N × N (the
     /// W of the equations, W_ij from j to i; spiking: the gain g included), `w_in` row-major N × D,
     /// `bias` N and `tau_ms` N (clipped below at Δt as [`Reservoir::build`] clips). The config's
@@ -480,6 +491,26 @@ mod tests {
     fn eig_radius(dense: &[f64], n: usize) -> f64 {
         let m = faer::Mat::<f64>::from_fn(n, n, |i, j| dense[i * n + j]);
         m.eigenvalues().unwrap().iter().map(|z| (z.re * z.re + z.im * z.im).sqrt()).fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn with_profile_equals_a_fresh_build() {
+        use crate::neuron::heterogeneity::Family;
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        for make in [ReservoirConfig::rate, ReservoirConfig::spiking] {
+            let base = make(60, homog(5.0));
+            let other = Profile { family: Family::LogNormal, mean_ms: 7.0, cv: 1.0 };
+            let fresh = Reservoir::build(&ReservoirConfig { profile: other, ..base.clone() }, 4).unwrap();
+            let derived = Reservoir::build(&base, 4).unwrap().with_profile(other).unwrap();
+            assert_eq!(derived.config, fresh.config);
+            assert_eq!(bits(&derived.tau_ms), bits(&fresh.tau_ms));
+            assert_eq!(bits(&derived.w_dense()), bits(&fresh.w_dense()));
+            assert_eq!(bits(&derived.w_in), bits(&fresh.w_in));
+            assert_eq!(bits(&derived.bias), bits(&fresh.bias));
+            assert_eq!((derived.nnz, derived.raw_radius.to_bits()), (fresh.nnz, fresh.raw_radius.to_bits()));
+        }
+        let bad = Profile { family: Family::LogNormal, mean_ms: -1.0, cv: 1.0 };
+        assert!(Reservoir::build(&ReservoirConfig::rate(10, homog(5.0)), 0).unwrap().with_profile(bad).is_err());
     }
 
     #[test]

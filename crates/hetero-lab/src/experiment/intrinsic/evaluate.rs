@@ -77,8 +77,10 @@ pub fn evaluate_batch(
     for (kind, ids) in groups {
         let d = kind.channels();
         if !built.iter().any(|b| b.0 == d) {
+            // One W (and spectral radius) for the batch: members differ only in τ.
+            let first = Reservoir::build(&conditions[0].config(d), seed)?;
             let members =
-                conditions.iter().map(|c| Reservoir::build(&c.config(d), seed)).collect::<Result<Vec<_>, _>>()?;
+                conditions.iter().map(|c| first.with_profile(c.config(d).profile)).collect::<Result<Vec<_>, _>>()?;
             built.push((d, members));
         }
         let members = &built.iter().find(|b| b.0 == d).expect("built").1;
