@@ -22,12 +22,14 @@
 //! [`tanh_into`] applies it to a slice with AVX-512 or AVX2 + FMA where the CPU has them; every
 //! path computes the same expressions, so the bits never depend on the instruction set.
 
-/// fdlibm's expm1 coefficients Q₁…Q₅ (s_expm1.c).
-const Q1: f64 = -3.333_333_333_333_313_164_28e-2;
-const Q2: f64 = 1.587_301_587_254_814_601_65e-3;
-const Q3: f64 = -7.936_507_578_674_879_424_73e-5;
-const Q4: f64 = 4.008_217_827_329_362_395_52e-6;
-const Q5: f64 = -2.010_992_181_836_243_713_26e-7;
+/// fdlibm's expm1 coefficients Q₁…Q₅ (s_expm1.c: −3.33333333333331316428e−2,
+/// 1.58730158725481460165e−3, −7.93650757867487942473e−5, 4.00821782732936239552e−6,
+/// −2.01099218183624371326e−7), as their bit patterns.
+const Q1: f64 = f64::from_bits(0xbfa1_1111_1111_10f4);
+const Q2: f64 = f64::from_bits(0x3f5a_01a0_19fe_5585);
+const Q3: f64 = f64::from_bits(0xbf14_ce19_9eaa_dbb7);
+const Q4: f64 = f64::from_bits(0x3ed0_cfca_86e6_5239);
+const Q5: f64 = f64::from_bits(0xbe8a_fdb7_6e09_c32d);
 /// ln 2 in two parts: the high part has 32 significant bits, so k·LN2_HI is exact for |k| < 2²⁰.
 const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
 const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
@@ -88,7 +90,7 @@ fn expm1_for_tanh(y: f64) -> f64 {
     // k ≤ −2 or k > 56: 1 − (e − x) scaled by 2ᵏ, minus 1.
     let far = add_exponent(1.0 - (e - x), k) - 1.0;
     // 2 ≤ k < 20: (1 − 2⁻ᵏ) − (e − x), scaled.
-    let one_minus = f64::from_bits(((0x3ff0_0000u64 - (0x0020_0000u64 >> k.clamp(0, 21))) << 32) as u64);
+    let one_minus = f64::from_bits((0x3ff0_0000u64 - (0x0020_0000u64 >> k.clamp(0, 21))) << 32);
     let mid = add_exponent(one_minus - (e - x), k);
     // 20 ≤ k ≤ 56: (x − (e + 2⁻ᵏ)) + 1, scaled.
     let two_minus_k = f64::from_bits(((0x3ffi64 - k.clamp(0, 0x3ff)) as u64) << 52);
@@ -195,7 +197,7 @@ mod tests {
         for b in [0.0, 2f64.powi(-55), 0.5 * std::f64::consts::LN_2 / 2.0, 0.75 * std::f64::consts::LN_2, 1.0, 22.0] {
             for s in [-1.0, 1.0] {
                 for d in -3i64..=3 {
-                    v.push(s * f64::from_bits((b as f64).to_bits().wrapping_add(d as u64)));
+                    v.push(s * f64::from_bits(b.to_bits().wrapping_add(d as u64)));
                 }
             }
         }
