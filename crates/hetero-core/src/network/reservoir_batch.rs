@@ -652,6 +652,14 @@ fn spiking(job: Job<'_>) -> bool {
     let mut v = vec![0.0; n * k];
     let mut syn = vec![0.0; n * k];
     let mut filt = vec![0.0; n * k];
+    if let Recurrent::Sparse(wt) = &res.recurrent {
+        // Checked once here so that the scatter below can index without checks (the fields are
+        // public, so a hand-made matrix could hold anything).
+        assert!(
+            wt.start.len() == n + 1 && wt.index.iter().all(|&i| (i as usize) < n),
+            "the spiking reservoir's Wᵀ has a row index outside 0..{n}"
+        );
+    }
     let mut spiked: Vec<Vec<u32>> = (0..k).map(|_| Vec::with_capacity(n)).collect();
     let mut next: Vec<Vec<u32>> = (0..k).map(|_| Vec::with_capacity(n)).collect();
     for t in 0..t_len {
@@ -669,14 +677,19 @@ fn spiking(job: Job<'_>) -> bool {
                 match &res.recurrent {
                     Recurrent::None => {}
                     Recurrent::Sparse(wt) => {
+                        let mut events = 0;
                         for &j in &spiked[m] {
                             let j = j as usize;
                             let (s, e) = (wt.start[j], wt.start[j + 1]);
                             for (&i, &w) in wt.index[s..e].iter().zip(&wt.values[s..e]) {
-                                syn[i as usize] += w;
+                                debug_assert!((i as usize) < syn.len());
+                                // SAFETY: every index of Wᵀ is < n (asserted before the loop), and
+                                // `syn` has n entries.
+                                unsafe { *syn.get_unchecked_mut(i as usize) += w };
                             }
-                            act[m].synaptic_events += (e - s) as u64;
+                            events += (e - s) as u64;
                         }
+                        act[m].synaptic_events += events;
                     }
                     Recurrent::Dense(wt) => {
                         for &j in &spiked[m] {
@@ -706,15 +719,16 @@ fn spiking(job: Job<'_>) -> bool {
                 let list = &mut next[m];
                 list.clear();
                 for (i0, block) in v.chunks_mut(8).enumerate() {
-                    if block.iter().fold(false, |any, &x| any | (x >= 1.0)) {
-                        for (l, x) in block.iter_mut().enumerate() {
-                            if *x >= 1.0 {
-                                let i = i0 * 8 + l;
-                                *x = 0.0;
-                                filt[i] += 1.0;
-                                list.push(i as u32);
-                            }
-                        }
+                    // Lanes at threshold as bits (one vector compare), then only those, in order.
+                    let mut reached =
+                        block.iter().enumerate().fold(0u32, |bits, (l, &x)| bits | (u32::from(x >= 1.0) << l));
+                    while reached != 0 {
+                        let l = reached.trailing_zeros() as usize;
+                        reached &= reached - 1;
+                        let i = i0 * 8 + l;
+                        block[l] = 0.0;
+                        filt[i] += 1.0;
+                        list.push(i as u32);
                     }
                 }
                 act[m].spikes += list.len() as u64;
