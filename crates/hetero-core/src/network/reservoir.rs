@@ -5,6 +5,7 @@
 //! Rate (leaky tanh), one Euler step Δt per input sample:
 //! ```text
 //! x_i ← x_i + (Δt/τ_i)·(−x_i + Σ_j W_ij r_j + Σ_k Win_ik u_k + b_i) + √Δt·σ·ξ_i,   r = tanh(x)
+//! (tanh: network/tanh.rs, fdlibm's algorithm with glibc's bits on every platform)
 //! ```
 //! Spiking (LIF with only τ_m heterogeneous, current-based exponential synapses), `substeps`
 //! Euler steps of Δt per input sample, the input held constant over them:

@@ -10,6 +10,7 @@
 //! rec_ik = Σ_{e ∈ row i of W} W_e · r_{j(e),k}        (CSR row loop, or dense row i, in column order)
 //! x_ik  ← x_ik + α_ik·(−x_ik + rec_ik + drive_i) + √Δt·σ·ξ_ik,   r_ik = tanh(x_ik)
 //! ```
+//! with tanh from [`super::tanh`] (vectorised, the bits of glibc's), one pass over the block.
 //! and the spiking network adds, per condition, the columns of Wᵀ of that condition's presynaptic
 //! spikes (event-driven, as [`Reservoir::collect`]).
 //!
